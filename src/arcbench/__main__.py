@@ -1,0 +1,3 @@
+from arcbench.cli import entry
+
+entry()

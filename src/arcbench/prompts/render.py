@@ -1,0 +1,80 @@
+"""The prompt a solver sends for a task, rendered from the template files beside this module.
+
+The baseline model parses this same text back into grids (`parse_task_prompt`), and the training-data exporter
+renders fine-tuning prompts with `task_messages`, so every consumer sees one format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from importlib import resources
+from string import Template
+
+from arcbench.data.types import Example, Grid, Task
+from arcbench.prompts.grids import grid_to_text, infer_output_shape, shape_text, text_to_grid
+
+TEMPLATE_NAMES = ("system", "task", "example", "test", "feedback", "feedback_example")
+
+Message = dict[str, str]
+
+
+@cache
+def template(name: str) -> Template:
+    return Template(resources.files("arcbench.prompts").joinpath("templates", f"{name}.txt").read_text())
+
+
+def template_hash() -> str:
+    """A short hash of every template, recorded in a run's config so that prompt changes are visible."""
+    h = hashlib.sha256()
+    for name in TEMPLATE_NAMES:
+        h.update(name.encode() + b"\0" + template(name).template.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def render_example(number: int, ex: Example) -> str:
+    return template("example").substitute(
+        number=number, in_shape=shape_text(ex.input), input=grid_to_text(ex.input),
+        out_shape=shape_text(ex.output), output=grid_to_text(ex.output),
+    )
+
+
+def render_test(number: int, grid: Grid, train: list[Example]) -> str:
+    shape = infer_output_shape(train, grid)
+    hint = f"The output for test input {number} should be {shape[0]}x{shape[1]}.\n" if shape else ""
+    return template("test").substitute(number=number, in_shape=shape_text(grid), input=grid_to_text(grid),
+                                       shape_hint=hint)
+
+
+def task_prompt(task: Task) -> str:
+    """The user message that poses a task."""
+    examples = "\n".join(render_example(i + 1, ex) for i, ex in enumerate(task.train))
+    tests = "\n".join(render_test(i + 1, g, task.train) for i, g in enumerate(task.test_inputs))
+    return template("task").substitute(examples=examples, tests=tests)
+
+
+def system_prompt() -> str:
+    return template("system").substitute()
+
+
+def task_messages(task: Task) -> list[Message]:
+    """The opening messages of every conversation about `task`."""
+    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task)}]
+
+
+_GRID_RE = re.compile(r"^(Input|Output) \((\d+)x(\d+)\):\n((?:[\d ]+(?:\n|$))+)", re.M)
+
+
+def parse_task_prompt(text: str) -> tuple[list[Example], list[Grid]]:
+    """Recover training pairs and test inputs from a `task_prompt` text (for text-only solvers)."""
+    train: list[Example] = []
+    tests: list[Grid] = []
+    for section in re.split(r"^(?=## )", text, flags=re.M):
+        head = section.split("\n", 1)[0]
+        grids = {m.group(1): text_to_grid(m.group(4)) for m in _GRID_RE.finditer(section)}
+        if head.startswith("## Training example") and "Input" in grids and "Output" in grids:
+            train.append(Example(input=grids["Input"], output=grids["Output"]))
+        elif head.startswith("## Test input") and "Input" in grids:
+            tests.append(grids["Input"])
+    return train, tests
