@@ -70,6 +70,10 @@ def tasks_show(
     out.print(task_table(lt, show_answers=not hide_answers))
 
 
+from arcbench.commands import run_cmd  # noqa: E402,F401  (registers `arcbench run`)
+from arcbench.commands import compare_cmd, plot_cmd, report_cmd  # noqa: E402,F401  (plot, report, compare)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns user errors into one line and exit code 2."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)

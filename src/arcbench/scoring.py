@@ -6,7 +6,7 @@ it once a task's attempts are fixed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -22,6 +22,8 @@ class AttemptScore(BaseModel):
 
 
 class TestInputScore(BaseModel):
+    __test__ = False  # not a pytest test class
+
     index: int
     attempts: list[AttemptScore]
     solved: bool
@@ -122,3 +124,14 @@ def score_run(tasks: Sequence[TaskScore]) -> RunScore:
         matched_cells=matched,
         expected_cells=expected,
     )
+
+
+def test_oracle(test_outputs: Sequence[Grid]) -> Callable[[list[Grid | None]], bool]:
+    """For the leaky `test-correct` stop rule only: a yes/no answer on whether outputs are all right, without
+    handing the outputs themselves to the solver. Runs that use it are marked leaky."""
+    expected = [list(map(list, g)) for g in test_outputs]
+
+    def oracle(outputs: list[Grid | None]) -> bool:
+        return len(outputs) == len(expected) and all(o == e for o, e in zip(outputs, expected, strict=True))
+
+    return oracle

@@ -15,7 +15,10 @@ from string import Template
 from arcbench.data.types import Example, Grid, Task
 from arcbench.prompts.grids import grid_to_text, infer_output_shape, shape_text, text_to_grid
 
-TEMPLATE_NAMES = ("system", "task", "example", "test", "feedback", "feedback_example")
+TEMPLATE_NAMES = (
+    "system", "task", "example", "test",
+    "feedback", "feedback_example", "feedback_all", "feedback_some", "feedback_none", "feedback_nocode",
+)
 
 Message = dict[str, str]
 
@@ -50,7 +53,7 @@ def render_test(number: int, grid: Grid, train: list[Example]) -> str:
 def task_prompt(task: Task) -> str:
     """The user message that poses a task."""
     examples = "\n".join(render_example(i + 1, ex) for i, ex in enumerate(task.train))
-    tests = "\n".join(render_test(i + 1, g, task.train) for i, g in enumerate(task.test_inputs))
+    tests = "\n".join(render_test(i + 1, g, task.train).rstrip("\n") + "\n" for i, g in enumerate(task.test_inputs))
     return template("task").substitute(examples=examples, tests=tests)
 
 

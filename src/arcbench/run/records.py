@@ -83,6 +83,8 @@ class ExampleResult(BaseModel):
 class TestRun(BaseModel):
     """A program's output on one test input. No correctness here: the solver cannot know it."""
 
+    __test__ = False  # not a pytest test class
+
     index: int
     output: Grid | None = None
     error: ErrorKind | None = None
@@ -190,7 +192,11 @@ class RunSummary(BaseModel):
     """Tasks that ended on a failed model call (not counted as wrong answers)."""
     timeout_failures: int
     api_successes: int
+    """Tasks that finished without a failed model call."""
     total_turns: int
+    calls: int = 0
+    failed_calls: int = 0
+    """Model calls that failed after their last retry."""
     prompt_tokens: int
     completion_tokens: int
     reasoning_tokens: int
