@@ -70,8 +70,15 @@ def tasks_show(
     out.print(task_table(lt, show_answers=not hide_answers))
 
 
-from arcbench.commands import run_cmd  # noqa: E402,F401  (registers `arcbench run`)
-from arcbench.commands import compare_cmd, plot_cmd, report_cmd  # noqa: E402,F401  (plot, report, compare)
+from arcbench.commands import (  # noqa: E402  (importing a command module registers its command on `app`)
+    compare_cmd,  # noqa: F401
+    exec_cmd,  # noqa: F401
+    plot_cmd,  # noqa: F401
+    report_cmd,  # noqa: F401
+    run_cmd,  # noqa: F401
+    serve_cmd,  # noqa: F401
+    training_cmd,  # noqa: F401
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,6 +87,7 @@ def run_cmd(
         config = saved.config.model_copy(update={"quiet": quiet or saved.config.quiet})
         if max_workers != 1:
             config.max_workers = max_workers
+            config.client.concurrency = max_workers
         tasks = tasks_for_resume(saved)
         console.print(f"Resuming {directory} ({len(tasks)} tasks, model {config.client.model})")
     else:
@@ -119,7 +120,7 @@ def run_cmd(
             model=model or "gpt-4.1-nano", base_url=base_url, api_key_env=api_key_env,
             reasoning_effort=reasoning_effort, temperature=temperature, max_tokens=max_tokens,
             timeout_s=request_timeout, max_attempts=retries, stream=stream, extra_body=body, price_in=price_in,
-            price_out=price_out, rate_limit_delay_s=rate_limit_delay,
+            price_out=price_out, rate_limit_delay_s=rate_limit_delay, concurrency=max_workers,
         )
         if model is None and base_url is None and api_key_env is None and resolve_api_key(client) is None:
             client.model = "baseline"

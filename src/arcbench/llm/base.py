@@ -39,6 +39,17 @@ class ClientConfig(BaseModel):
     """Minimum seconds between the starts of two requests (shared by every task of a run)."""
     baseline_time_s: float = 2.0
     """Time budget per reply of the offline baseline model."""
+    price_provider: str | None = None
+    """genai-prices provider id to price calls with (e.g. 'openai' behind a local proxy); None infers it from the
+    base URL, and a local base URL is then left unpriced."""
+    backoff_base_s: float = 2.0
+    """First retry waits about this long (with jitter); each further retry doubles it."""
+    backoff_max_s: float = 60.0
+    """Ceiling of one backoff wait."""
+    retry_after_max_s: float = 300.0
+    concurrency: int = 1
+    """How many requests may be in flight at once (the run's --max-workers); sizes the connection pools."""
+    """Ceiling of a wait asked for by a server's Retry-After header."""
 
 
 class ChatModel(Protocol):

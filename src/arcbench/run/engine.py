@@ -137,7 +137,7 @@ class _Run:
         events = JsonlWriter(events_path)
 
         async def on_call(event: CallEvent) -> None:
-            events.append(event)
+            await events.append_durable(event)
 
         calls = CallSource(self.model, replay, on_call)
         logs: dict[str, TaskLog] = {}
@@ -181,7 +181,8 @@ class _Run:
 
         async def on_turn(turn: Turn) -> None:
             _tally(log)
-            write_json_atomic(path, log)
+            # Not fsynced: every call behind a turn is already durable in events.jsonl, which resume replays.
+            write_json_atomic(path, log, durable=False)
             self.progress.turn(task.id, turn)
 
         oracle = test_oracle(lt.test_outputs) if self.config.leaky and lt.test_outputs is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import tempfile
@@ -13,8 +14,11 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 
-def write_json_atomic(path: Path, data: BaseModel | dict | list) -> None:
-    """Write JSON so that a reader (or a crash) sees either the old file or the new one, never half of one."""
+def write_json_atomic(path: Path, data: BaseModel | dict | list, durable: bool = True) -> None:
+    """Write JSON so that a reader (or a crash) sees either the old file or the new one, never half of one.
+
+    `durable=False` skips the fsync: the rename is still atomic for a killed process, only a power cut may lose the
+    file. For files rewritten often whose content is also recoverable elsewhere."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = data.model_dump_json(indent=1) if isinstance(data, BaseModel) else json.dumps(data, indent=1)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -22,7 +26,8 @@ def write_json_atomic(path: Path, data: BaseModel | dict | list) -> None:
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -34,22 +39,56 @@ def read_model(path: Path, model: type[M]) -> M:
 
 
 class JsonlWriter:
-    """Append-only JSONL; every record is flushed and fsynced before `append` returns (a kill -9 loses nothing
-    already appended)."""
+    """Append-only JSONL.
+
+    `append` writes and flushes the line to the operating system before it returns, which is what survives a
+    `kill -9`. `append_durable` also waits for an fsync (power loss); the fsync runs in a thread so the event loop
+    goes on serving other tasks, and callers that arrive while one is running share the next one.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        _drop_torn_tail(path)
         self._f = path.open("a", encoding="utf-8")
+        self._written = 0
+        self._synced = 0
+        self._sync_lock: asyncio.Lock | None = None
 
     def append(self, record: BaseModel | dict) -> None:
         line = record.model_dump_json() if isinstance(record, BaseModel) else json.dumps(record)
         self._f.write(line + "\n")
         self._f.flush()
-        os.fsync(self._f.fileno())
+        self._written += 1
+
+    async def append_durable(self, record: BaseModel | dict) -> None:
+        self.append(record)
+        target = self._written
+        if self._sync_lock is None:
+            self._sync_lock = asyncio.Lock()
+        async with self._sync_lock:
+            if self._synced >= target:  # an fsync that started after our write already covered it
+                return
+            upto = self._written
+            await asyncio.to_thread(os.fsync, self._f.fileno())
+            self._synced = upto
 
     def close(self) -> None:
         self._f.close()
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """A kill in the middle of a write leaves a last line without its newline; cut it off so that the next record
+    starts on a line of its own."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as f:
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        data = f.read()
+        f.truncate(data.rfind(b"\n") + 1)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from arcbench.data.types import Grid
 
@@ -32,3 +32,21 @@ class ProgramResult(BaseModel):
     stdout: str = ""
     """The program's captured stdout and stderr, truncated."""
     duration_s: float = 0.0
+    stdout_truncated: bool = False
+    """True when the program printed more than `SandboxLimits.max_output_chars` and the rest was dropped."""
+
+
+class SandboxLimits(BaseModel):
+    """Bounds on one program run. Every limit holds per program; `timeout_s` per input grid."""
+
+    timeout_s: float = Field(1.0, gt=0)
+    """Wall-clock seconds per grid (module-level code gets its own allowance of the same length)."""
+    memory_mb: int = Field(512, gt=0)
+    """Address space the program may add on top of the warm interpreter with numpy loaded."""
+    max_output_chars: int = Field(10_000, ge=0, le=1_000_000)
+    """Captured stdout+stderr kept; the rest is counted and dropped."""
+    max_processes: int = Field(4, ge=0)
+    """Processes or threads the program may start besides its own."""
+    max_file_mb: int = Field(16, ge=0)
+    """Largest file the program may write in its scratch directory."""
+    max_open_files: int = Field(64, ge=8)

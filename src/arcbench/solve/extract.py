@@ -37,11 +37,13 @@ def _function_names(code: str) -> list[str] | None:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
+_DEF_TRANSFORM_RE = re.compile(r"^def\s+transform\s*\(", re.M)
+
+
 def _defines_transform(code: str) -> bool:
-    names = _function_names(code)
-    if names is None:  # a syntax error is still the model's program: the sandbox reports it as such
-        return re.search(r"^def\s+transform\s*\(", code, re.M) is not None
-    return "transform" in names
+    # A top-level `def transform(` is what the sandbox will call; a regex answers that without parsing (which costs
+    # more than everything else of a turn), and a block with a syntax error is still the model's program.
+    return _DEF_TRANSFORM_RE.search(code) is not None
 
 
 def _from_text(text: str) -> tuple[str, str] | None:

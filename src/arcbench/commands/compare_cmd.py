@@ -1,0 +1,97 @@
+"""`arcbench compare`: run directories side by side, with paired tests on the tasks they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from arcbench.cli import app, out
+from arcbench.errors import UserError
+
+if TYPE_CHECKING:
+    from arcbench.report.compare import Comparison, Value
+
+
+def _fmt(v: Value, kind: str) -> str:
+    if v.mean is None:
+        return "unknown" if kind == "usd" else "–"
+
+    def one(x: float) -> str:
+        if kind == "pct":
+            return f"{100 * x:.1f}%"
+        if kind == "usd":
+            return f"${x:.4f}"
+        if kind == "int":
+            return f"{x:,.0f}" if v.ci95_low is None else f"{x:,.1f}"
+        return f"{x:.2f}"
+
+    text = one(v.mean)
+    if v.ci95_low is not None and v.ci95_high is not None and v.ci95_high > v.ci95_low:
+        text += f" ± {one((v.ci95_high - v.ci95_low) / 2)}"
+    return text
+
+
+def _tables(c: Comparison) -> list[Table]:
+    side = Table(title="configurations (repeat runs: mean ± 95% CI half-width)")
+    side.add_column("")
+    for cfg in c.configs:
+        side.add_column(Text(cfg.name), justify="right")
+    rows: list[tuple[str, list[str]]] = [
+        ("model", [cfg.model or "?" for cfg in c.configs]),
+        ("mode", [cfg.mode or "?" for cfg in c.configs]),
+        ("dataset / subset", [f"{cfg.dataset or '?'} / {cfg.subset or '?'}" for cfg in c.configs]),
+        ("runs", [str(cfg.runs) for cfg in c.configs]),
+        ("tasks (scored)", [f"{cfg.tasks} ({_fmt(cfg.scored_tasks, 'int')})" for cfg in c.configs]),
+        ("score (pass@2)", [_fmt(cfg.score, "pct") for cfg in c.configs]),
+        ("tasks solved", [_fmt(cfg.solved, "int") for cfg in c.configs]),
+        ("pixel accuracy", [_fmt(cfg.pixel_accuracy, "pct") for cfg in c.configs]),
+        ("API/timeout failures", [_fmt(cfg.api_failures, "int") for cfg in c.configs]),
+        ("turns", [_fmt(cfg.turns, "int") for cfg in c.configs]),
+        ("turns per task", [_fmt(cfg.turns_per_task, "num") for cfg in c.configs]),
+        ("tokens", [_fmt(cfg.tokens, "int") for cfg in c.configs]),
+        ("cost", [_fmt(cfg.cost_usd, "usd") + ("" if cfg.cost_known else " (partial)") for cfg in c.configs]),
+        ("cost per solved task", [_fmt(cfg.cost_per_solved, "usd") for cfg in c.configs]),
+    ]
+    for label, cells in rows:
+        side.add_row(label, *[Text(x) for x in cells])
+    if any(cfg.leaky for cfg in c.configs):
+        side.add_row(Text("leaky (read test labels)", style="red"),
+                     *[Text("yes" if cfg.leaky else "no", style="red" if cfg.leaky else "") for cfg in c.configs])
+
+    pairs = Table(title="paired comparison on tasks in common (McNemar exact test, two-sided)")
+    for col in ("A", "B", "common", "both", "A only", "B only", "neither", "p-value"):
+        pairs.add_column(col, justify="left" if col in ("A", "B") else "right")
+    for p in c.pairs:
+        pairs.add_row(Text(p.a), Text(p.b), str(p.tasks_in_common), str(p.both_solved), str(len(p.only_a)),
+                      str(len(p.only_b)), str(p.neither_solved), f"{p.p_value:.4g}")
+    return [side, pairs]
+
+
+@app.command("compare")
+def compare_cmd(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run directories (single or repeat runs).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Compare configurations: score, solved, cost, tokens and turns side by side (means with 95% CIs for repeat
+    runs), cost per solved task, and for each pair the tasks solved by one and not the other with McNemar's exact
+    p-value."""
+    from arcbench.report.compare import compare_runs
+    from arcbench.report.rundir import load_run
+
+    if len(run_dirs) < 2:
+        raise UserError("compare needs at least two run directories")
+    comparison = compare_runs([load_run(p) for p in run_dirs])
+    if as_json:
+        out.print(comparison.model_dump_json(indent=1), markup=False)
+        return
+    for t in _tables(comparison):
+        out.print(t)
+    for p in comparison.pairs:
+        for who, ids in ((p.a, p.only_a), (p.b, p.only_b)):
+            if ids:
+                more = f" … (+{len(ids) - 20})" if len(ids) > 20 else ""
+                out.print(f"solved only by {who}: {' '.join(ids[:20])}{more}", markup=False)

@@ -1,0 +1,59 @@
+"""`arcbench plot`: one PNG per turn of a task, then the evolution table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from arcbench.cli import app, out
+from arcbench.errors import UserError
+
+
+@app.command("plot")
+def plot_cmd(
+    target: Annotated[Path, typer.Argument(help="A run directory, or one task log (RUN_DIR/tasks/<task_id>.json).")],
+    task: Annotated[list[str] | None, typer.Option(
+        "--task", "-t", help="Plot only this task (repeatable). Default: every task of the run.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for the PNGs (default RUN_DIR/plots).")] = None,
+) -> None:
+    """Draw every turn of a task as a PNG: Input | Expected | Predicted per training example and test input,
+    predicted grids framed green when right and red when wrong. Prints how the task evolved turn by turn."""
+    from arcbench.report.plots import evolution_table, plot_task
+    from arcbench.report.rundir import LoadedRun, expected_outputs, load_run, read_task_log
+
+    if target.is_file():
+        log = read_task_log(target)
+        run_dir = target.parent.parent if target.parent.name == "tasks" else target.parent
+        try:
+            run = load_run(run_dir)
+            config = run.config
+        except UserError:  # a task log on its own: draw it without the run around it
+            config = {}
+        name = run_dir.resolve().name if config else target.stem
+        runs = [LoadedRun(path=run_dir, name=name, config=config, summary=None, tasks={log.task_id: log})]
+        default_out = target.parent.parent / "plots" if target.parent.name == "tasks" else target.parent / "plots"
+    else:
+        top = load_run(target)
+        runs = top.repeats or [top]
+        default_out = target / "plots"
+    dest = out_dir or default_out
+    wanted = set(task or [])
+    known = {tid for r in runs for tid in r.tasks}
+    if wanted - known:
+        missing = ", ".join(sorted(wanted - known)[:5])
+        raise UserError(f"{target}: no task log for {missing} (this run has {len(known)} tasks)")
+    written = 0
+    for run in runs:
+        logs = {tid: log for tid, log in run.tasks.items() if not wanted or tid in wanted}
+        expected = expected_outputs(run.config, logs)
+        for tid, log in logs.items():
+            rows = plot_task(log, expected[tid], run.name.replace("/", "_"), dest)
+            written += len(rows)
+            if rows:
+                out.print(evolution_table(f"{tid} ({run.name})" if len(runs) > 1 else tid, rows))
+            else:
+                out.print(f"{tid}: no turns to draw", markup=False)
+    out.print(f"{written} chart(s) in {dest}", markup=False)

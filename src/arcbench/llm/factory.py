@@ -1,0 +1,25 @@
+"""Pick the model implementation for a config: the offline baseline or an OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+from arcbench.errors import UserError
+from arcbench.llm.base import ChatModel, ClientConfig
+from arcbench.llm.keys import key_env_name, resolve_api_key
+from arcbench.llm.openai_chat import OpenAIChatModel
+
+
+def make_model(config: ClientConfig, api_key: str | None = None) -> ChatModel:
+    """The model a run talks to. 'baseline' with no base URL is the offline baseline; anything else is an
+    OpenAI-compatible endpoint, whose key is resolved here when not given. Raises UserError naming the variable to set
+    when a remote endpoint has no key."""
+    if config.model == "baseline" and config.base_url is None:
+        from arcbench.baseline.model import BaselineModel
+
+        return BaselineModel(config)
+    key = api_key or resolve_api_key(config)
+    if key is None:
+        raise UserError(
+            f"no API key for {config.base_url or 'the OpenAI API'}: set {key_env_name(config)} in the environment "
+            f"or in a .env file here (or name another variable with --api-key-env)"
+        )
+    return OpenAIChatModel(config, key)

@@ -1,0 +1,368 @@
+"""`OpenAIChatModel`: any OpenAI-compatible Chat Completions endpoint, through the official `openai` package.
+
+The client's own retries are off (max_retries=0): the loop here retries so that every failed attempt, its reason and
+the wait before the next one are recorded in the CallEvent. A call that still fails after its last attempt is
+returned as a CallEvent with `error_kind` set; mistakes the user must fix (rejected key, unknown model, a parameter
+the model refuses) raise UserError. The API key lives only inside the HTTP client and is masked out of every message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import math
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+
+from arcbench.errors import UserError
+from arcbench.llm.base import ClientConfig
+from arcbench.llm.keys import OPENAI_BASE_URL, is_openai_url, is_openrouter_url, key_env_name, redact
+from arcbench.llm.pricing import known_price_provider, price_call, server_cost, usage_from_body
+from arcbench.llm.reasoning import merge_delta, message_text, reasoning_params
+from arcbench.llm.retry import is_retryable_status, retry_after_s, wait_before_retry
+from arcbench.run.records import CallEvent, FailureKind, Message, RetryRecord
+
+_REJECTED_PARAM_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
+_REJECTED_PARAM_PATTERNS = (
+    re.compile(r"unsupported (?:parameter|value):?\s*'?\"?([A-Za-z_][\w.]*)", re.I),
+    re.compile(r"unrecognized request arguments? supplied:?\s*'?\"?([A-Za-z_][\w.]*)", re.I),
+    re.compile(r"unknown (?:parameter|field|argument):?\s*'?\"?([A-Za-z_][\w.]*)", re.I),
+    re.compile(r"'?\"?([A-Za-z_][\w.]*)'?\"? is not supported (?:with|by|for) this model", re.I),
+)
+_MAX_MESSAGE_CHARS = 500
+_CONNECTIONS_PER_POOL = 8
+_MAX_POOLS = 64
+
+
+class _Malformed(Exception):
+    """The server answered 200 but the body is not a usable chat completion."""
+
+
+class _ErrorInBody(Exception):
+    """The server answered 200 with an error object instead of a completion (OpenRouter does this)."""
+
+    def __init__(self, message: str, body: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.body = body
+
+
+@dataclass
+class _Failure:
+    kind: FailureKind
+    reason: str
+    status_code: int | None = None
+    server_wait_s: float | None = None
+    retryable: bool = True
+    body: dict[str, Any] | None = None
+
+
+@dataclass
+class _Reply:
+    response: dict[str, Any]
+    message: dict[str, Any]
+    usage: dict[str, Any] | None = field(default=None)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _server_message(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+        if isinstance(inner, str):
+            return inner
+    return err.message
+
+
+def _rejected_param(err: openai.APIStatusError, message: str) -> str | None:
+    """The request parameter a 400 says the model refuses, if that is what the 400 says."""
+    code = err.code or ""
+    body = err.body if isinstance(err.body, dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else body
+    param = err.param or (inner.get("param") if isinstance(inner, dict) else None)
+    if code in _REJECTED_PARAM_CODES and param:
+        return str(param)
+    for pattern in _REJECTED_PARAM_PATTERNS:
+        if m := pattern.search(message):
+            return m.group(1)
+    return None
+
+
+class OpenAIChatModel:
+    """A model behind an OpenAI-compatible endpoint. One instance is shared by every task of a run, so its rate gate
+    spaces the requests of all of them."""
+
+    def __init__(self, config: ClientConfig, api_key: str, *, rng: random.Random | None = None) -> None:
+        if (config.price_in is None) != (config.price_out is None):
+            raise UserError("--price-in and --price-out go together: give both ($ per million tokens)")
+        if config.price_provider is not None and not known_price_provider(config.price_provider):
+            raise UserError(
+                f"genai-prices knows no provider '{config.price_provider}': use an id such as openai, openrouter, groq"
+            )
+        self.config = config
+        self._secret = api_key
+        self._rng = rng or random.Random()
+        # The HTTP pool scans every open connection on each request and release, so one pool serving dozens of
+        # requests in flight costs milliseconds of CPU per call. Several small pools, used in turn, keep that scan
+        # short: one client per _CONNECTIONS_PER_POOL requests in flight.
+        pools = max(1, min(_MAX_POOLS, math.ceil(config.concurrency / _CONNECTIONS_PER_POOL)))
+        self._clients = [
+            openai.AsyncOpenAI(
+                api_key=api_key,
+                base_url=config.base_url or OPENAI_BASE_URL,
+                timeout=config.timeout_s,
+                max_retries=0,
+            )
+            for _ in range(pools)
+        ]
+        self._turn_of_pool = itertools.cycle(self._clients)
+        self._gate_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._next_start = 0.0
+
+    def __repr__(self) -> str:
+        return f"OpenAIChatModel(model={self.config.model!r}, base_url={self.config.base_url or OPENAI_BASE_URL!r})"
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.close()
+
+    def build_request(self, messages: list[Message]) -> dict[str, Any]:
+        """The JSON body sent for these messages: what the endpoint expects for the configured options."""
+        c = self.config
+        # A copy: the caller goes on appending to its conversation, the event must keep what was sent.
+        body: dict[str, Any] = {"model": c.model, "messages": copy.deepcopy(messages)}
+        if c.temperature is not None:
+            body["temperature"] = c.temperature
+        if c.max_tokens is not None:
+            # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
+            body["max_completion_tokens" if is_openai_url(c.base_url) else "max_tokens"] = c.max_tokens
+        body.update(reasoning_params(c))
+        if is_openrouter_url(c.base_url):
+            body["usage"] = {"include": True}  # OpenRouter then reports the call's cost
+        if c.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        body.update(c.extra_body)
+        return body
+
+    async def complete(self, messages: list[Message], *, task_id: str, turn: int) -> CallEvent:
+        body = self.build_request(messages)
+        started = time.monotonic()
+        retries: list[RetryRecord] = []
+        c = self.config
+        attempts = max(1, c.max_attempts)
+        failure: _Failure | None = None
+        for attempt in range(1, attempts + 1):
+            await self._wait_turn()
+            try:
+                async with asyncio.timeout(c.timeout_s):
+                    reply = await self._send(body)
+            except openai.APIStatusError as err:
+                failure = self._status_failure(err)
+            except (TimeoutError, openai.APITimeoutError):
+                failure = _Failure("timeout", f"no reply within {c.timeout_s:g} s")
+            except openai.APIConnectionError as err:
+                cause = err.__cause__ or err
+                failure = _Failure("api_error", f"connection failed: {type(cause).__name__}: {cause}")
+            except _ErrorInBody as err:
+                failure = _Failure("api_error", f"server error: {err}", body=self._scrub(err.body))
+            except (_Malformed, ValueError, openai.APIResponseValidationError) as err:
+                failure = _Failure("api_error", f"malformed response: {err}")
+            except openai.APIError as err:  # e.g. an error event in the middle of a stream
+                failure = _Failure("api_error", f"server error: {err.message}")
+            else:
+                return self._success(body, reply, task_id, turn, started, retries)
+            if not failure.retryable or attempt == attempts:
+                break
+            wait = wait_before_retry(
+                attempt,
+                failure.server_wait_s,
+                base_s=c.backoff_base_s,
+                max_s=c.backoff_max_s,
+                retry_after_max_s=c.retry_after_max_s,
+                rng=self._rng,
+            )
+            retries.append(
+                RetryRecord(
+                    attempt=attempt, reason=self._clean(failure.reason), status_code=failure.status_code, wait_s=wait
+                )
+            )
+            await asyncio.sleep(wait)
+        assert failure is not None
+        return CallEvent(
+            call_id=uuid.uuid4().hex,
+            task_id=task_id,
+            turn=turn,
+            time=_now_iso(),
+            model=c.model,
+            request=body,
+            response=failure.body,
+            latency_s=time.monotonic() - started,
+            retries=retries,
+            error_kind=failure.kind,
+            error_message=self._clean(failure.reason),
+        )
+
+    def _scrub(self, value: Any) -> Any:
+        """A server's error body with the key masked wherever the server echoed it."""
+        if isinstance(value, str):
+            return redact(value, self._secret) if self._secret in value else value
+        if isinstance(value, dict):
+            return {k: self._scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._scrub(v) for v in value]
+        return value
+
+    def _clean(self, text: str) -> str:
+        text = redact(text, self._secret)
+        return text if len(text) <= _MAX_MESSAGE_CHARS else text[: _MAX_MESSAGE_CHARS - 1] + "…"
+
+    async def _wait_turn(self) -> None:
+        """Hold this request until rate_limit_delay_s has passed since the previous request of any task started."""
+        delay = self.config.rate_limit_delay_s
+        if delay <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        if self._gate_lock is None or self._gate_lock[0] is not loop:
+            self._gate_lock = (loop, asyncio.Lock())
+        async with self._gate_lock[1]:
+            wait = self._next_start - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_start = time.monotonic() + delay
+
+    def _status_failure(self, err: openai.APIStatusError) -> _Failure:
+        """Classify an HTTP error status: retry it, fail this call, or stop the run for the user to fix."""
+        status = err.status_code
+        message = self._clean(_server_message(err))
+        c = self.config
+        where = c.base_url or OPENAI_BASE_URL
+        if status == 401:
+            raise UserError(f"{where} rejected the API key (HTTP 401): check {key_env_name(c)} — {message}")
+        if status == 403:
+            raise UserError(f"{where} refused access to model '{c.model}' (HTTP 403): {message}")
+        if status == 404:
+            raise UserError(f"{where} has no model '{c.model}' or no chat completions (HTTP 404): {message}")
+        if status == 400 and (param := _rejected_param(err, message)):
+            raise UserError(
+                f"model '{c.model}' rejects the request parameter '{param}' (HTTP 400): {message} — remove the "
+                f"option that sets it"
+            )
+        body = self._scrub(err.body) if isinstance(err.body, dict) else None
+        return _Failure(
+            kind="api_error",
+            reason=f"HTTP {status}: {message}",
+            status_code=status,
+            server_wait_s=retry_after_s(err.response.headers),
+            retryable=is_retryable_status(status),
+            body=body,
+        )
+
+    async def _send(self, body: dict[str, Any]) -> _Reply:
+        # The body is already plain JSON. Passing the messages as typed params would make the client walk every
+        # message of the conversation on every call (milliseconds each, thousands of calls a run); as extra_body
+        # they are merged into the request as they are, and win over the empty placeholder.
+        rest = {k: v for k, v in body.items() if k not in ("model", "stream")}
+        completions = next(self._turn_of_pool).chat.completions
+        if body.get("stream"):
+            stream = await completions.create(model=body["model"], messages=[], stream=True, extra_body=rest)
+            return await self._read_stream(stream)
+        raw = await completions.with_raw_response.create(model=body["model"], messages=[], extra_body=rest)
+        try:
+            data = json.loads(raw.http_response.content)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise _Malformed(f"body is not JSON ({err})") from None
+        return self._reply_from_body(data)
+
+    @staticmethod
+    def _reply_from_body(data: Any) -> _Reply:
+        if not isinstance(data, dict):
+            raise _Malformed("body is not a JSON object")
+        choices = data.get("choices")
+        if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
+            if isinstance(data.get("error"), dict | str):
+                err = data["error"]
+                raise _ErrorInBody(str(err.get("message") if isinstance(err, dict) else err), data)
+            raise _Malformed("no choices in the body")
+        message = choices[0].get("message")
+        if not isinstance(message, dict):
+            raise _Malformed("the first choice has no message")
+        usage = data.get("usage")
+        return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None)
+
+    @staticmethod
+    async def _read_stream(stream: Any) -> _Reply:
+        """Assemble a streamed reply into the body a non-streamed call would have returned."""
+        message: dict[str, Any] = {"role": "assistant"}
+        response: dict[str, Any] = {}
+        usage: dict[str, Any] | None = None
+        finish_reason = None
+        chunks = 0
+        try:
+            async for chunk in stream:
+                data = chunk.to_dict()
+                chunks += 1
+                for key in ("id", "created", "model", "system_fingerprint", "provider"):
+                    if key in data and key not in response:
+                        response[key] = data[key]
+                if isinstance(data.get("usage"), dict):
+                    usage = data["usage"]
+                for choice in data.get("choices") or []:
+                    if choice.get("index", 0) != 0:
+                        continue
+                    if isinstance(choice.get("delta"), dict):
+                        merge_delta(message, choice["delta"])
+                    finish_reason = choice.get("finish_reason") or finish_reason
+        finally:
+            await stream.close()
+        if chunks == 0:
+            raise _Malformed("the stream ended without a chunk")
+        response.update(
+            object="chat.completion",
+            choices=[{"index": 0, "message": message, "finish_reason": finish_reason}],
+            usage=usage,
+            stream_chunks=chunks,
+        )
+        return _Reply(response=response, message=message, usage=usage)
+
+    def _success(
+        self,
+        body: dict[str, Any],
+        reply: _Reply,
+        task_id: str,
+        turn: int,
+        started: float,
+        retries: list[RetryRecord],
+    ) -> CallEvent:
+        content, reasoning = message_text(reply.message)
+        usage = usage_from_body(reply.usage)
+        cost, source = price_call(usage, self.config, server_cost(reply.usage), has_usage=reply.usage is not None)
+        return CallEvent(
+            call_id=uuid.uuid4().hex,
+            task_id=task_id,
+            turn=turn,
+            time=_now_iso(),
+            model=self.config.model,
+            request=body,
+            response=reply.response,
+            content=content,
+            reasoning=reasoning,
+            usage=usage,
+            cost_usd=cost,
+            cost_source=source,
+            latency_s=time.monotonic() - started,
+            retries=retries,
+        )

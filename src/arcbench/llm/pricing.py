@@ -1,0 +1,111 @@
+"""Token counts and dollars of one call. An unknown price stays unknown (None), never 0.
+
+Order of trust: --price-in/--price-out (the user said so), then a cost the server reported for this very call
+(OpenRouter's `usage.cost`), then the `genai-prices` package's maintained price data for a known model and provider.
+Reasoning tokens are output tokens: they are part of `completion_tokens` as OpenAI reports them, and are added to it
+for servers that report them apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from arcbench.llm.base import ClientConfig
+from arcbench.llm.keys import is_local_url
+from arcbench.run.records import Usage
+
+CostSource = Literal["server", "genai-prices", "flags", "unknown", "free"]
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def usage_from_body(usage: dict[str, Any] | None) -> Usage:
+    """Normalised token counts from a response's `usage` object (zeros when absent)."""
+    if not isinstance(usage, dict):
+        return Usage()
+    prompt = _int(usage.get("prompt_tokens"))
+    completion = _int(usage.get("completion_tokens"))
+    details = usage.get("completion_tokens_details") or {}
+    prompt_details = usage.get("prompt_tokens_details") or {}
+    reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0
+    cached = _int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else 0
+    total = _int(usage.get("total_tokens"))
+    if reasoning and (reasoning > completion or total == prompt + completion + reasoning):
+        completion += reasoning  # the server counted reasoning apart from the completion: bill it as output anyway
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        reasoning_tokens=reasoning,
+        cached_tokens=cached,
+        total_tokens=max(total, prompt + completion),
+    )
+
+
+def server_cost(usage: dict[str, Any] | None) -> float | None:
+    """The cost in dollars the server reported for the call, if any (OpenRouter: `usage.cost`)."""
+    if not isinstance(usage, dict):
+        return None
+    cost = usage.get("cost")
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0:
+        return float(cost)
+    return None
+
+
+def known_price_provider(provider_id: str) -> bool:
+    """Whether genai-prices has price data for this provider id (e.g. 'openai', 'openrouter', 'groq')."""
+    from genai_prices.data_snapshot import get_snapshot
+
+    try:
+        get_snapshot().find_provider(None, provider_id, None)
+    except LookupError:
+        return False
+    return True
+
+
+def _genai_price(usage: Usage, config: ClientConfig) -> float | None:
+    from genai_prices import Usage as PriceUsage
+    from genai_prices import calc_price
+
+    where: dict[str, str]
+    if config.price_provider:
+        where = {"provider_id": config.price_provider}
+    elif config.base_url is None:
+        where = {"provider_id": "openai"}
+    elif is_local_url(config.base_url):
+        return None  # a local server serving a model with a famous name does not charge that model's price
+    else:
+        where = {"provider_api_url": config.base_url}
+    price_usage = PriceUsage(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.completion_tokens,
+        cache_read_tokens=min(usage.cached_tokens, usage.prompt_tokens),
+    )
+    try:
+        result = calc_price(price_usage, config.model, **where)
+    except (LookupError, ValueError):
+        return None
+    return float(result.total_price)
+
+
+def flag_price(usage: Usage, price_in: float, price_out: float) -> float:
+    """Dollars at the user's $/million-token prices; cached input is charged as ordinary input."""
+    return (usage.prompt_tokens * price_in + usage.completion_tokens * price_out) / 1_000_000
+
+
+def price_call(
+    usage: Usage, config: ClientConfig, reported: float | None, has_usage: bool
+) -> tuple[float | None, CostSource]:
+    """(cost in dollars or None, where it came from) for one successful call.
+
+    Without usage in the response the tokens are unknown, so the cost is too (unless the server reported it).
+    """
+    if config.price_in is not None and config.price_out is not None and has_usage:
+        return flag_price(usage, config.price_in, config.price_out), "flags"
+    if reported is not None:
+        return reported, "server"
+    if not has_usage:
+        return None, "unknown"
+    cost = _genai_price(usage, config)
+    return (cost, "genai-prices") if cost is not None else (None, "unknown")

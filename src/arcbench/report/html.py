@@ -1,0 +1,413 @@
+"""The HTML run report: one self-contained file (inline CSS and JS, no network), built by pure functions.
+
+Everything a model wrote is untrusted text and is escaped on the way in (`_e`); the only markup is ours. Grids are
+emitted as `data-grid` strings and drawn into cells by the inline script when a task is opened, which keeps the
+file small for runs of hundreds of tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from importlib.resources import files
+from string import Template
+from typing import Any
+
+from arcbench.data.types import Grid, grid_shape
+from arcbench.report.highlight import highlight_python
+from arcbench.report.palette import ARC_COLORS
+from arcbench.report.rundir import LoadedRun
+from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog, Turn
+from arcbench.run.summary import summarize
+from arcbench.scoring import AttemptScore
+
+STATUSES = ("solved", "partly", "unsolved", "api-failure", "unscored", "in-progress")
+"""Task statuses in the task table: every test input right, some right, none right, ended on a failed model call,
+no test outputs to score against, not finished."""
+_STATUS_LABEL = {"solved": "solved", "partly": "partly", "unsolved": "unsolved", "api-failure": "API failure",
+                 "unscored": "unscored", "in-progress": "in progress"}
+_FENCE = re.compile(r"```[^\n]*\n[\s\S]*?(?:```|\Z)")
+
+Expected = dict[str, list[Grid] | None]
+_NA = "expected output not available"
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _asset(name: str) -> str:
+    return (files("arcbench.report") / "assets" / name).read_text(encoding="utf-8")
+
+
+def task_status(log: TaskLog) -> str:
+    """One of STATUSES."""
+    if log.status == "api_failure":
+        return "api-failure"
+    if log.score is None:
+        return "in-progress" if log.status == "in_progress" else "unscored"
+    if log.score.fully_solved:
+        return "solved"
+    return "partly" if log.score.score > 0 else "unsolved"
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _usd(x: float | None) -> str:
+    return "unknown" if x is None else f"${x:.4f}"
+
+
+def _num(x: float | int | None) -> str:
+    return "" if x is None else repr(x)
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge st-{status}">{_e(_STATUS_LABEL[status])}</span>'
+
+
+# ---------------------------------------------------------------- grids
+
+
+def _grid(grid: Grid | None, caption: str = "", mark: str = "", missing: str = "not available") -> str:
+    """A grid as a figure; `mark` is "right", "wrong" or "" (frame colour)."""
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    if grid is None:
+        return f'<figure><div class="na">{_e(missing)}</div>{cap}</figure>'
+    data = "|".join("".join(str(v) if isinstance(v, int) and 0 <= v <= 9 else "x" for v in row) for row in grid)
+    r, c = grid_shape(grid)
+    cls = f"grid {mark}".strip()
+    return f'<figure><div class="{cls}" data-grid="{_e(data)}" title="{r}x{c}"></div>{cap}</figure>'
+
+
+def _failure(text: str, caption: str = "") -> str:
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    short = text if len(text) <= 2000 else text[:2000] + "…"
+    return f'<figure><div class="failbox">{_e(short)}</div>{cap}</figure>'
+
+
+def _shape(grid: Grid | None) -> str:
+    if grid is None:
+        return ""
+    r, c = grid_shape(grid)
+    return f"{r}x{c}"
+
+
+def _palette_css() -> str:
+    cells = "".join(f".c{i}{{background:{c}}}" for i, c in enumerate(ARC_COLORS))
+    return cells + ".cx{background:repeating-linear-gradient(45deg,#fff 0 2px,#f0f 2px 4px)}"
+
+
+# ---------------------------------------------------------------- config, summary, aggregate
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.extend(_flatten(v, key + "."))
+        else:
+            out.append((key, v))
+    return out
+
+
+def _config_html(config: dict[str, Any]) -> str:
+    if not config:
+        return '<p class="muted">config.json is missing.</p>'
+    rows = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
+        for k, v in _flatten(config)
+    )
+    return f'<table class="kv">{rows}</table>'
+
+
+def _card(key: str, value: str, title: str = "") -> str:
+    t = f' title="{_e(title)}"' if title else ""
+    return f'<div class="card"{t}><div class="v">{_e(value)}</div><div class="k">{_e(key)}</div></div>'
+
+
+def _summary_html(s: RunSummary, computed: bool) -> str:
+    note = ('<p class="muted">summary.json is missing (the run has not finished?): these figures are computed from '
+            "the task logs written so far.</p>") if computed else ""
+    cost = _usd(s.total_cost) + ("" if s.cost_known else " (partial)")
+    cards = [
+        _card("score (pass@2)", _pct(s.score), "mean over scored tasks of solved test inputs / test inputs"),
+        _card("tasks fully solved", f"{s.tasks_fully_solved} / {s.scored_tasks}"),
+        _card("pixel accuracy", _pct(s.pixel_accuracy)),
+        _card("solved on turn 1", str(s.turn1_solved)),
+        _card("API failures", str(s.api_failures), "tasks that ended on a failed model call"),
+        _card("timeout failures", str(s.timeout_failures)),
+        _card("turns", str(s.total_turns)),
+        _card("total tokens", f"{s.total_tokens:,}"),
+        _card("cost", cost, "" if s.cost_known else "some calls had no known price; the total covers priced calls"),
+        _card("wall time", f"{s.wall_time_s:.0f} s"),
+    ]
+    tokens = (f'<p class="muted">tokens: prompt {s.prompt_tokens:,} · completion {s.completion_tokens:,} '
+              f"(reasoning {s.reasoning_tokens:,}) · total {s.total_tokens:,} · tasks {s.total_tasks} "
+              f"(scored {s.scored_tasks})</p>")
+    return note + f'<div class="cards">{"".join(cards)}</div>' + tokens
+
+
+def _stat_row(name: str, s: Stat) -> str:
+    return (f"<tr><td>{_e(name)}</td><td class='num'>{_pct(s.mean)}</td><td class='num'>{_pct(s.std)}</td>"
+            f"<td class='num'>{_pct(s.ci95_low)} – {_pct(s.ci95_high)}</td><td class='num'>{s.n}</td></tr>")
+
+
+def _aggregate_html(agg: Aggregate) -> str:
+    stats = (f"<table><thead><tr><th>metric</th><th class='num'>mean</th><th class='num'>std</th>"
+             f"<th class='num'>95% CI</th><th class='num'>runs</th></tr></thead><tbody>"
+             f"{_stat_row('turn-1 success', agg.turn1_success)}{_stat_row('all-turns success', agg.all_turns_success)}"
+             f"{_stat_row('score', agg.score)}</tbody></table>")
+    keys: list[str] = []
+    for row in agg.per_run:
+        keys.extend(k for k in row if k not in keys)
+    head = "".join(f"<th>{_e(k)}</th>" for k in keys)
+    body = "".join(
+        "<tr>" + "".join(f"<td class='num'>{_e(_fmt_cell(k, row.get(k)))}</td>" for k in keys) + "</tr>"
+        for row in agg.per_run
+    )
+    per_run = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<p>{agg.runs} runs; API failures are left out of numerator and denominator.</p>{stats}"
+            f"<h3>Per run</h3>{per_run}")
+
+
+def _fmt_cell(key: str, v: object) -> str:
+    if isinstance(v, float) and ("success" in key or key == "score"):
+        return _pct(v)
+    return "" if v is None else str(v)
+
+
+# ---------------------------------------------------------------- task table
+
+
+def _task_row(log: TaskLog, target: str) -> str:
+    st = task_status(log)
+    score = log.score.score if log.score else None
+    px = log.score.pixel_accuracy if log.score else None
+    cells = [
+        f'<td data-v="{_e(log.task_id)}"><a href="#{target}">{_e(log.task_id)}</a></td>',
+        f'<td data-v="{STATUSES.index(st)}">{_badge(st)}</td>',
+        f'<td class="num" data-v="{_num(score)}">{_pct(score)}</td>',
+        f'<td class="num" data-v="{_num(px)}">{_pct(px)}</td>',
+        f'<td class="num" data-v="{len(log.turns)}">{len(log.turns)}</td>',
+        f'<td class="num" data-v="{log.usage.total_tokens}">{log.usage.total_tokens:,}</td>',
+        f'<td class="num" data-v="{_num(log.cost_usd)}">{_usd(log.cost_usd)}</td>',
+        f"<td>{_e(log.stop_reason)}</td>",
+    ]
+    return f'<tr data-status="{st}" data-id="{_e(log.task_id)}" data-target="{target}">{"".join(cells)}</tr>'
+
+
+def _task_table(logs: list[TaskLog], targets: list[str], prefix: str) -> str:
+    counts = {s: 0 for s in STATUSES}
+    for log in logs:
+        counts[task_status(log)] += 1
+    checks = "".join(
+        f'<label><input type="checkbox" class="status" value="{s}" checked> {_badge(s)} {counts[s]}</label>'
+        for s in STATUSES if counts[s]
+    )
+    heads = [("task", "id", "str"), ("status", "status", "num"), ("score", "score", "num"),
+             ("pixel acc", "px", "num"), ("turns", "turns", "num"), ("tokens", "tokens", "num"),
+             ("cost", "cost", "num"), ("stop reason", "stop", "str")]
+    th = "".join(
+        f'<th data-key="{k}" data-type="{t}"{" class=num" if t == "num" and k != "status" else ""}>{_e(n)}</th>'
+        for n, k, t in heads
+    )
+    rows = "".join(_task_row(log, t) for log, t in zip(logs, targets, strict=True))
+    return (f'<div class="tasktable" id="{prefix}table"><div class="controls">'
+            f'<input type="search" class="search" placeholder="filter by task id" aria-label="filter by task id">'
+            f'{checks}<span class="count muted"></span></div>'
+            f'<table class="tasks"><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></div>')
+
+
+# ---------------------------------------------------------------- one task
+
+
+def _mark(score: AttemptScore | None) -> str:
+    if score is None:
+        return ""
+    return "right" if score.correct else "wrong"
+
+
+def _verdict(score: AttemptScore | None) -> str:
+    if score is None:
+        return ""
+    return ("right" if score.correct else "wrong") + f" · px {_pct(score.pixel_accuracy)}"
+
+
+def _task_grids(log: TaskLog, expected: list[Grid] | None) -> str:
+    pairs = []
+    for i, p in enumerate(log.train):
+        gin, gout = p.get("input"), p.get("output")
+        pairs.append(f'<div class="pair">{_grid(gin, f"train {i + 1} in {_shape(gin)}")}<span class="arrow">→</span>'
+                     f'{_grid(gout, f"out {_shape(gout)}")}</div>')
+    tests = []
+    for i, g in enumerate(log.test_inputs):
+        exp = _at(expected, i)
+        tests.append(f'<div class="pair">{_grid(g, f"test {i + 1} in {_shape(g)}")}<span class="arrow">→</span>'
+                     f'{_grid(exp, f"expected {_shape(exp)}", missing="expected output not available")}</div>')
+    return (f'<h4>Training pairs</h4><div class="pairs">{"".join(pairs)}</div>'
+            f'<h4>Test inputs</h4><div class="pairs">{"".join(tests)}</div>')
+
+
+def _at(items: list[Any] | None, i: int) -> Any:
+    return items[i] if items is not None and 0 <= i < len(items) else None
+
+
+def _attempts(log: TaskLog, expected: list[Grid] | None) -> str:
+    if not log.test_inputs:
+        return ""
+    blocks = []
+    for i in range(len(log.test_inputs)):
+        chosen = _at(log.attempts, i) or []
+        test_score = _at(log.score.tests, i) if log.score else None
+        figs = [_grid(_at(expected, i), f"expected {_shape(_at(expected, i))}",
+                      missing="expected output not available")]
+        for j in range(2):
+            src = _at(chosen, j)
+            sc = _at(test_score.attempts, j) if test_score else None
+            if src is None:
+                figs.append(f'<figure><div class="na">no attempt {j + 1}</div></figure>')
+                continue
+            turns = ", ".join(str(t + 1) for t in src.turns)
+            cap = (f"attempt {j + 1} {_shape(src.output)} · {_verdict(sc) or 'not scored'} · turns {turns} · "
+                   f"train {src.train_solved} solved · {src.votes} vote(s)")
+            figs.append(_grid(src.output, cap, _mark(sc)))
+        verdict = ""
+        if test_score is not None:
+            verdict = '<span class="ok-mark">solved</span>' if test_score.solved else '<span class="bad-mark">not ' \
+                                                                                     'solved</span>'
+        blocks.append(f'<div class="example"><div class="label">test {i + 1} {verdict}</div>'
+                      f'<div class="pairs">{"".join(figs)}</div></div>')
+    return f'<h4>Attempts</h4><div class="examples">{"".join(blocks)}</div>'
+
+
+def _rationale(turn: Turn) -> str:
+    """The answer with its code blocks taken out (the code is shown highlighted below)."""
+    text = _FENCE.sub("[code below]", turn.response) if turn.code else turn.response
+    return text.strip()
+
+
+def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
+    failed = turn.error_kind is not None or turn.code is None
+    u = turn.usage
+    head = (f'<div class="head">Turn {turn.index + 1} <span class="muted">· sample {turn.sample + 1}, turn '
+            f"{turn.turn_in_sample} · {_e(turn.phase)}</span></div>")
+    meta = (f'<div class="meta">tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} '
+            f"(reasoning {u.reasoning_tokens:,}) · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s"
+            + (f" · train solved {turn.train_solved}/{turn.train_total} · train px {_pct(turn.train_pixel_accuracy)}"
+               if turn.train_total else "") + "</div>")
+    parts = [head, meta]
+    parts.append(f'<details class="fold"><summary>message sent ({len(turn.user_message):,} chars)</summary>'
+                 f"<pre>{_e(turn.user_message)}</pre></details>")
+    if turn.error_kind is not None:
+        parts.append(f'<div class="failbox">model call failed ({_e(turn.error_kind)}): {_e(turn.error_message)}</div>')
+    rationale = _rationale(turn)
+    if rationale:
+        parts.append(f"<h4>Rationale</h4><pre>{_e(rationale)}</pre>")
+    if turn.reasoning:
+        parts.append(f'<details class="fold"><summary>reasoning ({len(turn.reasoning):,} chars)</summary>'
+                     f"<pre>{_e(turn.reasoning)}</pre></details>")
+    if turn.code is not None:
+        note = f" · {turn.code_note}" if turn.code_note else ""
+        parts.append(f'<h4>Code <span class="muted">(from the {_e(turn.code_source or "answer")}{_e(note)})</span></h4>'
+                     f'<pre class="code">{highlight_python(turn.code)}</pre>')
+    elif turn.error_kind is None:
+        parts.append(f'<div class="failbox">no program: {_e(turn.code_note or "no code in the answer")}</div>')
+    if turn.code is not None and turn.error_kind is None:
+        parts.append(_execution(log, turn, expected))
+    if turn.feedback:
+        parts.append(f'<details class="fold"><summary>feedback sent ({len(turn.feedback):,} chars)</summary>'
+                     f"<pre>{_e(turn.feedback)}</pre></details>")
+    cls = "turn err" if failed else ("turn ok" if turn.all_train_correct else "turn")
+    return f'<div class="{cls}">{"".join(parts)}</div>'
+
+
+def _execution(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
+    from arcbench.report.plots import turn_test_scores
+
+    blocks = []
+    for r in turn.train:
+        exp = _at(log.train, r.index)
+        exp_grid = exp.get("output") if exp else None
+        if r.output is not None:
+            got = _grid(r.output, f"produced {_shape(r.output)} · px {_pct(r.pixel_accuracy)}",
+                        "right" if r.correct else "wrong")
+        else:
+            got = _failure(f"{r.error or 'no output'}: {r.message}", "failed")
+        mark = '<span class="ok-mark">✓</span>' if r.correct else '<span class="bad-mark">✗</span>'
+        blocks.append(f'<div class="example"><div class="label">train {r.index + 1} {mark} '
+                      f'<span class="muted">{r.duration_s * 1000:.0f} ms</span></div><div class="pairs">'
+                      f'{_grid(exp_grid, f"expected {_shape(exp_grid)}")}{got}</div></div>')
+    scores = turn_test_scores(turn, expected)
+    for r in turn.test:
+        sc = _at(scores, r.index)
+        exp_grid = _at(expected, r.index)
+        if r.output is not None:
+            got = _grid(r.output, f"produced {_shape(r.output)}" + (f" · {_verdict(sc)}" if sc else ""), _mark(sc))
+        else:
+            got = _failure(f"{r.error or 'no output'}: {r.message}", "failed")
+        blocks.append(f'<div class="example"><div class="label">test {r.index + 1} '
+                      f'<span class="muted">{r.duration_s * 1000:.0f} ms · scored after the task ended</span></div>'
+                      f'<div class="pairs">{_grid(exp_grid, f"expected {_shape(exp_grid)}", missing=_NA)}'
+                      f"{got}</div></div>")
+    return f'<h4>Execution</h4><div class="examples">{"".join(blocks)}</div>'
+
+
+def _task_html(log: TaskLog, expected: list[Grid] | None, target: str) -> str:
+    st = task_status(log)
+    score = f" · score {_pct(log.score.score)}" if log.score else ""
+    summary = (f"<summary><b>{_e(log.task_id)}</b> {_badge(st)}{score} · {len(log.turns)} turn(s) · "
+               f"{log.usage.total_tokens:,} tokens · {_usd(log.cost_usd)}</summary>")
+    meta = (f'<p class="muted">stop reason: {_e(log.stop_reason or "–")} · API failures {log.api_failures} · '
+            f"timeouts {log.timeout_failures} · started {_e(log.started_at or '–')} · "
+            f"finished {_e(log.finished_at or '–')}</p>")
+    turns = "".join(_turn_html(log, t, expected) for t in log.turns) or '<p class="muted">no turns</p>'
+    body = meta + _task_grids(log, expected) + _attempts(log, expected) + f"<h4>Turns</h4>{turns}"
+    return (f'<details class="task" id="{target}" data-status="{st}">{summary}'
+            f'<div class="body">{body}</div></details>')
+
+
+# ---------------------------------------------------------------- page
+
+
+def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | None) -> str:
+    logs = list(run.tasks.values())
+    targets = [f"{prefix}t{i}" for i in range(len(logs))]
+    summary = run.summary
+    computed = summary is None
+    if summary is None:
+        summary = summarize(logs, leaky=bool(run.config.get("leaky")), wall_time_s=0.0)
+    heading = f"<h2>{_e(title)}</h2>" if title else ""
+    leaky = ('<div class="banner">This run used the leaky stop rule test-correct: it read test labels, so its score '
+             "is not an honest measurement.</div>") if summary.leaky else ""
+    details = "".join(_task_html(log, expected.get(log.task_id), t) for log, t in zip(logs, targets, strict=True))
+    return (f'<section class="run" id="{prefix}run">{heading}{leaky}<h3>Summary</h3>'
+            f"{_summary_html(summary, computed)}<h3>Tasks ({len(logs)})</h3>{_task_table(logs, targets, prefix)}"
+            f'<div class="buttons"><button class="expand" type="button">open all shown</button>'
+            f'<button class="collapse" type="button">close all</button></div>{details}</section>')
+
+
+def render_report(run: LoadedRun, expected: Expected) -> str:
+    """The whole report page for a run directory (single or repeat). `expected` maps task ids to test outputs
+    (None where not available); it is only drawn, never used to pick anything."""
+    title = f"arcbench report · {run.name}"
+    model = run.config.get("model")
+    dataset = run.config.get("dataset")
+    subset = run.config.get("subset")
+    sub = " · ".join(_e(x) for x in (model, dataset, subset) if x)
+    parts = [f"<header><h1>{_e(title)}</h1><p class='muted'>{sub}</p></header>"]
+    if run.config.get("leaky"):
+        parts.append('<div class="banner">leaky run: the stop rule read test labels.</div>')
+    parts.append(f"<h2>Configuration</h2>{_config_html(run.config)}")
+    if run.is_repeat:
+        parts.append("<h2>Repeat runs</h2>")
+        parts.append(_aggregate_html(run.aggregate) if run.aggregate else
+                     '<p class="muted">aggregate.json is missing (the runs have not all finished?).</p>')
+        parts.extend(_run_section(r, expected, f"r{k}", r.path.name) for k, r in enumerate(run.repeats, 1))
+    else:
+        parts.append(_run_section(run, expected, "r0", None))
+    return Template(_asset("report.html")).substitute(
+        title=_e(title), css=_asset("report.css") + _palette_css(), js=_asset("report.js"), body="\n".join(parts))

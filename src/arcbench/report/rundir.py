@@ -1,0 +1,135 @@
+"""Reading a run directory back for reporting: config, summary, task logs, and repeat runs.
+
+Reporting is post-hoc: it may read the tasks' test outputs (to draw expected grids), because nothing here decides
+what a model sees or which answer counts. Everything is read through the records models, so the reader stays in
+step with what the run engine writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from arcbench.data.types import Grid
+from arcbench.errors import UserError
+from arcbench.run.records import Aggregate, RunSummary, TaskLog
+from arcbench.run.store import read_model
+
+_RUN_K = re.compile(r"^run_(\d+)$")
+
+
+@dataclass
+class LoadedRun:
+    """One run directory as read from disk. For repeat runs, `repeats` holds the run_<k> folders in order."""
+
+    path: Path
+    name: str
+    config: dict[str, Any]
+    summary: RunSummary | None
+    tasks: dict[str, TaskLog]
+    aggregate: Aggregate | None = None
+    repeats: list[LoadedRun] = field(default_factory=list)
+
+    @property
+    def is_repeat(self) -> bool:
+        return bool(self.repeats)
+
+    @property
+    def label(self) -> str:
+        """A short human name: the directory name plus the model, when the config knows it."""
+        model = self.config.get("model")
+        return f"{self.name} ({model})" if model else self.name
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a JSON object")
+    return data
+
+
+def _read(path: Path, model: type) -> Any:
+    try:
+        return read_model(path, model)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read ({e})") from None
+
+
+def read_task_log(path: Path) -> TaskLog:
+    """One tasks/<task_id>.json file."""
+    if not path.is_file():
+        raise UserError(f"{path}: task log not found")
+    return _read(path, TaskLog)
+
+
+def _repeat_dirs(path: Path) -> list[Path]:
+    dirs = [p for p in path.iterdir() if p.is_dir() and _RUN_K.match(p.name)]
+    return sorted(dirs, key=lambda p: int(_RUN_K.match(p.name).group(1)))  # type: ignore[union-attr]
+
+
+def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, Any] | None = None) -> LoadedRun:
+    """Read a run directory (single or repeat). A path that is not a run directory is a user error."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such run directory")
+    if not path.is_dir():
+        raise UserError(f"{path}: not a directory (expected a run directory with config.json and tasks/)")
+    name = _name or path.resolve().name
+    config = _read_config(path / "config.json") or dict(_config or {})
+    repeat_dirs = _repeat_dirs(path)
+    if repeat_dirs:
+        first_config = config or _read_config(repeat_dirs[0] / "config.json")
+        repeats = [load_run(d, _name=f"{name}/{d.name}", _config=first_config) for d in repeat_dirs]
+        agg_path = path / "aggregate.json"
+        aggregate = _read(agg_path, Aggregate) if agg_path.is_file() else None
+        return LoadedRun(path=path, name=name, config=first_config, summary=None, tasks={}, aggregate=aggregate,
+                         repeats=repeats)
+    tasks_dir = path / "tasks"
+    if not tasks_dir.is_dir() and not (path / "summary.json").is_file():
+        raise UserError(f"{path}: not a run directory (no tasks/ folder, summary.json or run_<k>/ folders)")
+    tasks: dict[str, TaskLog] = {}
+    if tasks_dir.is_dir():
+        for f in sorted(tasks_dir.glob("*.json")):
+            log = _read(f, TaskLog)
+            tasks[log.task_id] = log
+    summary_path = path / "summary.json"
+    summary = _read(summary_path, RunSummary) if summary_path.is_file() else None
+    return LoadedRun(path=path, name=name, config=config, summary=summary, tasks=tasks)
+
+
+def expected_outputs(config: dict[str, Any], logs: dict[str, TaskLog]) -> dict[str, list[Grid] | None]:
+    """The test outputs of the run's tasks, from the dataset the config names; None for a task whose outputs are
+    not available (dataset missing or moved, task unscored) or whose dataset copy no longer matches the log's test
+    inputs (drawing someone else's answer would be worse than drawing none)."""
+    from arcbench.data import load_pool
+
+    out: dict[str, list[Grid] | None] = dict.fromkeys(logs)
+    dataset = config.get("dataset")
+    if not logs or not isinstance(dataset, str):
+        return out
+    data_dir = config.get("data_dir")
+    try:
+        # The pool, not `load_tasks(ids)`: one load for any number of tasks, and ids that are gone are just absent.
+        pool = load_pool(dataset, Path(data_dir) if isinstance(data_dir, str) and data_dir else None)
+    except (UserError, OSError):
+        return out
+    found = {tid: lt for split in pool.values() for tid, lt in split.items() if tid in logs}
+    for tid, log in logs.items():
+        lt = found.get(tid)
+        if lt is not None and lt.test_outputs is not None and list(lt.task.test_inputs) == log.test_inputs:
+            out[tid] = list(lt.test_outputs)
+    return out
