@@ -25,7 +25,8 @@ CASES = {
     "huge_list": ("def transform(g):\n    return [[0] * 10**7]\n", {"bad_output"}),
     "huge_array": ("import numpy as np\ndef transform(g):\n    return np.zeros((5000, 5000), dtype=np.int8)\n",
                    {"bad_output"}),
-    "fork_bomb": ("import os\ndef transform(g):\n    while True:\n        os.fork()\n", {"exception", "timeout"}),
+    "fork_bomb": ("import os\ndef transform(g):\n    while True:\n        os.fork()\n",
+                  {"exception", "timeout", "crashed"}),
     "close_channel": ("import os, time\ndef transform(g):\n    os.closerange(3, 1000)\n    time.sleep(1000)\n",
                       {"timeout", "crashed"}),
     "forge_reports": ("import os\ndef transform(g):\n    for fd in range(3, 64):\n        try:\n"

@@ -668,6 +668,11 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> str:
     root = os.path.join(home, "root")  # on the host an empty directory; the harness removes `home`
     os.mkdir(root, 0o755)
     _mount(libc, "arcbench", root, "tmpfs", _MS_NOSUID, "size=1m,mode=755")
+    # The scratch tmpfs comes first: a visible path may itself lie under /tmp (a project checked out there, with its
+    # virtual environment), and its bind must then sit inside the scratch rather than be hidden by it.
+    scratch = root + "/tmp"
+    os.makedirs(scratch)
+    _mount(libc, "scratch", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=711")
     for path in _visible_paths():
         target = root + path
         if os.path.isdir(path):
@@ -683,9 +688,6 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> str:
             open(f"{root}/dev/{dev}", "w").close()
             _mount(libc, "/dev/" + dev, f"{root}/dev/{dev}", None, _MS_BIND)
     os.makedirs(root + "/proc")
-    scratch = root + "/tmp"
-    os.makedirs(scratch)
-    _mount(libc, "scratch", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=711")
     old = root + "/.old"
     os.makedirs(old)
     nr = _SYS_PIVOT_ROOT.get(platform.machine())
