@@ -21,7 +21,10 @@ def text_to_grid(text: str) -> Grid:
     return [[int(c) for c in r] for r in rows]
 
 
-def shape_text(grid: Grid) -> str:
+def shape_text(grid: Grid | None) -> str:
+    """`RxC`, or '' for a missing grid."""
+    if grid is None:
+        return ""
     rows, cols = grid_shape(grid)
     return f"{rows}x{cols}"
 

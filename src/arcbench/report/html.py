@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 from arcbench.data.types import Grid, grid_shape
+from arcbench.prompts.grids import shape_text
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
@@ -86,13 +87,6 @@ def _failure(text: str, caption: str = "") -> str:
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
     short = text if len(text) <= 2000 else text[:2000] + "…"
     return f'<figure><div class="failbox">{_e(short)}</div>{cap}</figure>'
-
-
-def _shape(grid: Grid | None) -> str:
-    if grid is None:
-        return ""
-    r, c = grid_shape(grid)
-    return f"{r}x{c}"
 
 
 def _palette_css() -> str:
@@ -241,13 +235,13 @@ def _task_grids(log: TaskLog, expected: list[Grid] | None) -> str:
     pairs = []
     for i, p in enumerate(log.train):
         gin, gout = p.get("input"), p.get("output")
-        pairs.append(f'<div class="pair">{_grid(gin, f"train {i + 1} in {_shape(gin)}")}<span class="arrow">→</span>'
-                     f'{_grid(gout, f"out {_shape(gout)}")}</div>')
+        pairs.append(f'<div class="pair">{_grid(gin, f"train {i + 1} in {shape_text(gin)}")}'
+                     f'<span class="arrow">→</span>{_grid(gout, f"out {shape_text(gout)}")}</div>')
     tests = []
     for i, g in enumerate(log.test_inputs):
         exp = _at(expected, i)
-        tests.append(f'<div class="pair">{_grid(g, f"test {i + 1} in {_shape(g)}")}<span class="arrow">→</span>'
-                     f'{_grid(exp, f"expected {_shape(exp)}", missing="expected output not available")}</div>')
+        tests.append(f'<div class="pair">{_grid(g, f"test {i + 1} in {shape_text(g)}")}<span class="arrow">→</span>'
+                     f'{_grid(exp, f"expected {shape_text(exp)}", missing="expected output not available")}</div>')
     return (f'<h4>Training pairs</h4><div class="pairs">{"".join(pairs)}</div>'
             f'<h4>Test inputs</h4><div class="pairs">{"".join(tests)}</div>')
 
@@ -263,7 +257,7 @@ def _attempts(log: TaskLog, expected: list[Grid] | None) -> str:
     for i in range(len(log.test_inputs)):
         chosen = _at(log.attempts, i) or []
         test_score = _at(log.score.tests, i) if log.score else None
-        figs = [_grid(_at(expected, i), f"expected {_shape(_at(expected, i))}",
+        figs = [_grid(_at(expected, i), f"expected {shape_text(_at(expected, i))}",
                       missing="expected output not available")]
         for j in range(2):
             src = _at(chosen, j)
@@ -272,7 +266,7 @@ def _attempts(log: TaskLog, expected: list[Grid] | None) -> str:
                 figs.append(f'<figure><div class="na">no attempt {j + 1}</div></figure>')
                 continue
             turns = ", ".join(str(t + 1) for t in src.turns)
-            cap = (f"attempt {j + 1} {_shape(src.output)} · {_verdict(sc) or 'not scored'} · turns {turns} · "
+            cap = (f"attempt {j + 1} {shape_text(src.output)} · {_verdict(sc) or 'not scored'} · turns {turns} · "
                    f"train {src.train_solved} solved · {src.votes} vote(s)")
             figs.append(_grid(src.output, cap, _mark(sc)))
         verdict = ""
@@ -333,25 +327,25 @@ def _execution(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
         exp = _at(log.train, r.index)
         exp_grid = exp.get("output") if exp else None
         if r.output is not None:
-            got = _grid(r.output, f"produced {_shape(r.output)} · px {_pct(r.pixel_accuracy)}",
+            got = _grid(r.output, f"produced {shape_text(r.output)} · px {_pct(r.pixel_accuracy)}",
                         "right" if r.correct else "wrong")
         else:
             got = _failure(f"{r.error or 'no output'}: {r.message}", "failed")
         mark = '<span class="ok-mark">✓</span>' if r.correct else '<span class="bad-mark">✗</span>'
         blocks.append(f'<div class="example"><div class="label">train {r.index + 1} {mark} '
                       f'<span class="muted">{r.duration_s * 1000:.0f} ms</span></div><div class="pairs">'
-                      f'{_grid(exp_grid, f"expected {_shape(exp_grid)}")}{got}</div></div>')
+                      f'{_grid(exp_grid, f"expected {shape_text(exp_grid)}")}{got}</div></div>')
     scores = turn_test_scores(turn, expected)
     for r in turn.test:
         sc = _at(scores, r.index)
         exp_grid = _at(expected, r.index)
         if r.output is not None:
-            got = _grid(r.output, f"produced {_shape(r.output)}" + (f" · {_verdict(sc)}" if sc else ""), _mark(sc))
+            got = _grid(r.output, f"produced {shape_text(r.output)}" + (f" · {_verdict(sc)}" if sc else ""), _mark(sc))
         else:
             got = _failure(f"{r.error or 'no output'}: {r.message}", "failed")
         blocks.append(f'<div class="example"><div class="label">test {r.index + 1} '
                       f'<span class="muted">{r.duration_s * 1000:.0f} ms · scored after the task ended</span></div>'
-                      f'<div class="pairs">{_grid(exp_grid, f"expected {_shape(exp_grid)}", missing=_NA)}'
+                      f'<div class="pairs">{_grid(exp_grid, f"expected {shape_text(exp_grid)}", missing=_NA)}'
                       f"{got}</div></div>")
     return f'<h4>Execution</h4><div class="examples">{"".join(blocks)}</div>'
 

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from rich.table import Table
 from rich.text import Text
 
-from arcbench.data.types import Grid, grid_shape
+from arcbench.data.types import Grid
+from arcbench.prompts.grids import shape_text
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import TaskLog, Turn
 from arcbench.scoring import AttemptScore, score_attempt
@@ -173,13 +174,6 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _shape(grid: Grid | None) -> str:
-    if grid is None:
-        return ""
-    r, c = grid_shape(grid)
-    return f"{r}x{c}"
-
-
 def _rows(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> list[tuple[str, list[tuple[Grid | None, str,
                                                                                                str, str | None]]]]:
     """Per chart row: its label and three (grid, text instead of grid, caption, frame) cells."""
@@ -193,9 +187,9 @@ def _rows(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> list[tuple[s
             why = failure or (f"{res.error}: {res.message}" if res and res.error else "no output")
             pred = (None, why, "failed", FRAME_WRONG)
         else:
-            pred = (res.output, "", f"{_shape(res.output)} · px {_pct(res.pixel_accuracy)}",
+            pred = (res.output, "", f"{shape_text(res.output)} · px {_pct(res.pixel_accuracy)}",
                     FRAME_RIGHT if res.correct else FRAME_WRONG)
-        out.append((f"train {i + 1}", [(gin, "", _shape(gin), None), (gout, "", _shape(gout), None), pred]))
+        out.append((f"train {i + 1}", [(gin, "", shape_text(gin), None), (gout, "", shape_text(gout), None), pred]))
     for i, grid in enumerate(log.test_inputs):
         exp = expected[i] if expected is not None and i < len(expected) else None
         run = next((r for r in turn.test if r.index == i), None)
@@ -205,10 +199,10 @@ def _rows(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> list[tuple[s
             pred = (None, why, "failed", FRAME_WRONG if score is not None else FRAME_UNKNOWN)
         else:
             frame = FRAME_UNKNOWN if score is None else (FRAME_RIGHT if score.correct else FRAME_WRONG)
-            caption = _shape(run.output) + ("" if score is None else f" · px {_pct(score.pixel_accuracy)}")
+            caption = shape_text(run.output) + ("" if score is None else f" · px {_pct(score.pixel_accuracy)}")
             pred = (run.output, "", caption, frame)
-        out.append((f"test {i + 1}", [(grid, "", _shape(grid), None),
-                                      (exp, "" if exp is not None else "expected output not available", _shape(exp),
+        out.append((f"test {i + 1}", [(grid, "", shape_text(grid), None),
+                                      (exp, "" if exp is not None else "expected output not available", shape_text(exp),
                                        None), pred]))
     return out
 

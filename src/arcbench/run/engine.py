@@ -182,7 +182,7 @@ class _Run:
         async def on_turn(turn: Turn) -> None:
             _tally(log)
             # Not fsynced: every call behind a turn is already durable in events.jsonl, which resume replays.
-            write_json_atomic(path, log, durable=False)
+            write_json_atomic(path, log, durable=False, pretty=False)
             self.progress.turn(task.id, turn)
 
         oracle = test_oracle(lt.test_outputs) if self.config.leaky and lt.test_outputs is not None else None
@@ -206,7 +206,7 @@ class _Run:
                     t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
         log.finished_at = now_iso()
         _tally(log)
-        write_json_atomic(path, log)
+        write_json_atomic(path, log, pretty=False)
         self.progress.task_done(log)
         return log
 

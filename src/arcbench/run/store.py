@@ -14,15 +14,19 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 
-def write_json_atomic(path: Path, data: BaseModel | dict | list, durable: bool = True) -> None:
+def write_json_atomic(path: Path, data: BaseModel | dict | list, durable: bool = True, pretty: bool = True) -> None:
     """Write JSON so that a reader (or a crash) sees either the old file or the new one, never half of one.
 
     `durable=False` skips the fsync: the rename is still atomic for a killed process, only a power cut may lose the
-    file. For files rewritten often whose content is also recoverable elsewhere."""
+    file. For files rewritten often whose content is also recoverable elsewhere. `pretty=False` writes compact JSON:
+    indented grids put every cell on a line of its own, many times the size and the time to write.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = data.model_dump_json(indent=1) if isinstance(data, BaseModel) else json.dumps(data, indent=1)
+    indent = 1 if pretty else None
+    text = data.model_dump_json(indent=indent) if isinstance(data, BaseModel) else json.dumps(data, indent=indent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would make logs unreadable to the rest of a team
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
