@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns user errors into one line and exit code 2."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv, standalone_mode=False, prog_name="arcbench")
+        # Without standalone mode, a command's `typer.Exit(code)` comes back as the return value.
+        rc = app(args=argv, standalone_mode=False, prog_name="arcbench")
+        return rc if isinstance(rc, int) else 0
     except UserError as e:
         err.print(f"error: {e}", markup=False)
         return e.exit_code

@@ -59,3 +59,21 @@ def test_resume_of_a_finished_run_makes_no_call(tmp_path):
 def test_resume_of_a_folder_without_a_run_is_a_user_error(tmp_path, capsys):
     assert main(["run", "--resume", str(tmp_path)]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_interrupted_run_exits_1_and_says_how_to_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    with ScriptedServer([{"content": answer(IDENTITY), "delay_s": 0.5}]) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "arcbench", "run", "--base-url", server.base_url, "--model", "scripted",
+             "--subset", ",".join(TASKS), "--max-turns", "3", "--run-dir", str(run_dir), "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert f"arcbench run --resume {run_dir}" in out
+    assert "Traceback" not in err

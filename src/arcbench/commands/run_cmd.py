@@ -79,7 +79,7 @@ def run_cmd(
     from arcbench.run.engine import load_saved, run, tasks_for_resume
     from arcbench.run.progress import aggregate_table, summary_table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # paths and commands stay on one line, copyable
     tasks = None
     if resume:
         directory = Path(resume)
