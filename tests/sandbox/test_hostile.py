@@ -45,8 +45,10 @@ CASES = {
 def test_hostile_program_is_contained(sandbox: Sandbox, name: str) -> None:
     source, expected = CASES[name]
     result = sandbox.run_sync(source, [GRID, GRID])
-    assert [r.error for r in result.results] == [result.results[0].error] * 2  # same fate on both grids
-    assert result.results[0].error in expected, result.results[0].message
+    # Each grid meets one of the expected fates (a fork bomb's leftovers may turn an exception on the first grid
+    # into a crash on the second: both are contained); the next program must then run normally.
+    for r in result.results:
+        assert r.error in expected, r.message
     assert_healthy(sandbox)
 
 
