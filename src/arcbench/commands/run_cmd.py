@@ -62,6 +62,11 @@ def run_cmd(
         '{"enable_thinking": true}}\'.')] = None,
     price_in: Annotated[float | None, typer.Option("--price-in", help="$ per million input tokens.")] = None,
     price_out: Annotated[float | None, typer.Option("--price-out", help="$ per million output tokens.")] = None,
+    price_provider: Annotated[str | None, typer.Option(
+        "--price-provider", help="genai-prices provider whose prices apply (e.g. openai behind a local proxy); "
+        "default: inferred from --base-url.")] = None,
+    baseline_time: Annotated[float, typer.Option(
+        "--baseline-time", help="Seconds of search per reply of the offline baseline model.")] = 2.0,
     exec_timeout: Annotated[float, typer.Option("--exec-timeout", help="Seconds per program run on one grid.")] = 1.0,
     exec_memory: Annotated[int, typer.Option("--exec-memory", help="Memory cap per program, MB.")] = 512,
     stop_when: Annotated[str, typer.Option(
@@ -108,6 +113,7 @@ def run_cmd(
         _range("--exec-memory", exec_memory, 64)
         _range("--max-attempts", retries, 1, 20)
         _range("--request-timeout", request_timeout, 1)
+        _range("--baseline-time", baseline_time, 0.05, 600)
         body: dict = {}
         if extra_body:
             try:
@@ -121,6 +127,7 @@ def run_cmd(
             reasoning_effort=reasoning_effort, temperature=temperature, max_tokens=max_tokens,
             timeout_s=request_timeout, max_attempts=retries, stream=stream, extra_body=body, price_in=price_in,
             price_out=price_out, rate_limit_delay_s=rate_limit_delay, concurrency=max_workers,
+            price_provider=price_provider, baseline_time_s=baseline_time,
         )
         if model is None and base_url is None and api_key_env is None and resolve_api_key(client) is None:
             client.model = "baseline"
