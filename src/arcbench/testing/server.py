@@ -129,6 +129,9 @@ def _stream_deltas(reply: Reply) -> Iterator[dict[str, Any]]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle's algorithm on, the body then waits for the client's
+    # delayed ACK (about 40 ms a reply), which would swamp the latency a script asks for.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -155,14 +158,17 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _send_json(self, status: int, data: Any, extra_headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(data).encode()
+        self._send_payload(status, json.dumps(data).encode(), extra_headers)
+
+    def _send_payload(self, status: int, payload: bytes, extra_headers: dict[str, str] | None = None) -> None:
+        """Headers and body in one write: one packet for the client to wake up for, and no wait on Nagle."""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         for k, v in (extra_headers or {}).items():
             self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
+        self._headers_buffer.append(b"\r\n" + payload)  # what end_headers() appends, with the body behind it
+        self.flush_headers()
 
     def _send_error_body(self, status: int, message: str, code: str | None = None, param: str | None = None) -> None:
         kind = _STATUS_TEXT.get(status, ("error", ""))[0]
@@ -219,12 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(reply, body)
             return
         if reply.garbage:
-            payload = b'{"id": "chatcmpl-garbage", "object": "chat.completion", "choices": [{"mess'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self._send_payload(200, b'{"id": "chatcmpl-garbage", "object": "chat.completion", "choices": [{"mess')
             return
         data: dict[str, Any] = {
             "id": f"chatcmpl-{self.server.owner._next_id()}",
