@@ -11,6 +11,7 @@ from arcbench.llm import ClientConfig, make_model
 from arcbench.prompts.grids import grid_to_text
 from arcbench.prompts.render import task_messages
 from tests.baseline.helpers import code_of, run_in_process
+from tests.loop_ticks import ticking
 
 
 def test_complete_answers_without_blocking_the_event_loop(arc1) -> None:
@@ -20,23 +21,12 @@ def test_complete_answers_without_blocking_the_event_loop(arc1) -> None:
     assert isinstance(model, BaselineModel)
 
     async def main():
-        ticks = 0
-        done = asyncio.Event()
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done.is_set():
-                ticks += 1
-                await asyncio.sleep(0.005)
-
-        tick_task = asyncio.create_task(ticker())
         try:
-            event = await model.complete(messages, task_id=lt.id, turn=1)
+            async with ticking(0.005) as ticks:
+                event = await model.complete(messages, task_id=lt.id, turn=1)
         finally:
-            done.set()
-            await tick_task
             await model.aclose()
-        return event, ticks
+        return event, ticks.count
 
     event, ticks = asyncio.run(main())
     assert ticks > 3  # the loop kept running while the search worked in another process

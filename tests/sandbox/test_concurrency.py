@@ -7,28 +7,17 @@ import asyncio
 import pytest
 
 from arcbench.sandbox import Sandbox, SandboxLimits
+from tests.loop_ticks import ticking
 from tests.sandbox.conftest import FLIP
 
 
 def test_many_concurrent_programs_from_asyncio() -> None:
     async def main() -> tuple[list, int]:
-        ticks = 0
-        done = asyncio.Event()
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done.is_set():
-                ticks += 1
-                await asyncio.sleep(0.001)
-
-        async with Sandbox(workers=2, limits=SandboxLimits(timeout_s=0.5)) as sb:
-            tick_task = asyncio.create_task(ticker())
+        async with Sandbox(workers=2, limits=SandboxLimits(timeout_s=0.5)) as sb, ticking(0.001) as ticks:
             sleeper = "import time\ndef transform(g):\n    time.sleep(10)\n"
             jobs = [sb.run(FLIP if i % 10 else sleeper, [[[i % 10, 0]], [[0, i % 7]]]) for i in range(60)]
             results = await asyncio.gather(*jobs)
-            done.set()
-            await tick_task
-        return results, ticks
+        return results, ticks.count
 
     results, ticks = asyncio.run(main())
     for i, r in enumerate(results):
