@@ -70,3 +70,8 @@ def test_unknown_subset_or_id_is_a_clear_error(subset):
 def test_all_training_and_all_evaluation():
     assert len(ids("arc-agi-2", "all_evaluation")) == 120
     assert len(ids("arc-agi-1", "all_training")) == 400
+
+
+def test_a_long_id_list_is_not_mistaken_for_a_file_name():
+    all_ids = ids("arc-agi-1", "all_training")
+    assert ids("arc-agi-1", ",".join(all_ids)) == all_ids

@@ -96,7 +96,7 @@ def resolve_subset(pool: Pool, subset: str) -> list[LabelledTask]:
     if name == "all":
         return list(all_tasks(pool).values())
     path = Path(name)
-    if path.suffix == ".txt" or path.is_file():
+    if path.suffix == ".txt" or _is_file(path):
         if not path.is_file():
             raise UserError(f"{path}: task-id file not found")
         ids = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
@@ -106,6 +106,13 @@ def resolve_subset(pool: Pool, subset: str) -> list[LabelledTask]:
     if ids and ("," in name or ids[0] in known or _ID_RE.match(ids[0])):
         return _pick(known, ids, "task list")
     raise UserError(f"unknown subset {name!r}: use {SUBSET_HELP}")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a long comma-separated id list is no valid file name (ENAMETOOLONG)
+        return False
 
 
 def _pick(tasks: dict[str, LabelledTask], ids: list[str], what: str) -> list[LabelledTask]:
