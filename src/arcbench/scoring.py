@@ -63,7 +63,9 @@ def matched_cells(predicted: Grid | None, expected: Grid) -> int:
         len(p) != len(e) for p, e in zip(predicted, expected, strict=True)
     ):
         return 0
-    return sum(a == b for p, e in zip(predicted, expected, strict=True) for a, b in zip(p, e, strict=True))
+    # Equal rows are compared in one C-level step; only differing rows are counted cell by cell.
+    return sum(len(e) if p == e else sum(a == b for a, b in zip(p, e, strict=True))
+               for p, e in zip(predicted, expected, strict=True))
 
 
 def pixel_accuracy(predicted: Grid | None, expected: Grid) -> float:

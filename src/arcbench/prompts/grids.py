@@ -10,7 +10,7 @@ _ROW_RE = re.compile(r"^\s*\d(?: \d)*\s*$")
 
 
 def grid_to_text(grid: Grid) -> str:
-    return "\n".join(" ".join(str(c) for c in row) for row in grid)
+    return "\n".join([" ".join(map(str, row)) for row in grid])
 
 
 def text_to_grid(text: str) -> Grid:

@@ -25,7 +25,7 @@ from arcbench.prompts.render import template_hash
 from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.progress import RunProgress
 from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, Turn, Usage
-from arcbench.run.store import JsonlWriter, read_jsonl, read_model, write_json_atomic
+from arcbench.run.store import JsonlWriter, dump_json, read_jsonl, read_model, write_json_atomic, write_text_atomic
 from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.scoring import score_attempt, score_task, test_oracle
@@ -114,6 +114,17 @@ def _tally(log: TaskLog) -> None:
     log.cost_usd = cost
 
 
+async def _save_log(path: Path, log: TaskLog) -> None:
+    """Rewrite a task log without holding up the other tasks in flight.
+
+    The log is serialised here, while no turn can change it; the file system calls (create, write, rename: slow on
+    some disks, thousands per run) go to a thread. Not fsynced: every call behind a turn is already durable in
+    events.jsonl, which a resume replays.
+    """
+    text = dump_json(log, pretty=False)
+    await asyncio.to_thread(write_text_atomic, path, text, False)
+
+
 class _Run:
     """One run directory's worth of tasks (one repeat)."""
 
@@ -181,8 +192,7 @@ class _Run:
 
         async def on_turn(turn: Turn) -> None:
             _tally(log)
-            # Not fsynced: every call behind a turn is already durable in events.jsonl, which resume replays.
-            write_json_atomic(path, log, durable=False, pretty=False)
+            await _save_log(path, log)
             self.progress.turn(task.id, turn)
 
         oracle = test_oracle(lt.test_outputs) if self.config.leaky and lt.test_outputs is not None else None
@@ -206,7 +216,7 @@ class _Run:
                     t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
         log.finished_at = now_iso()
         _tally(log)
-        write_json_atomic(path, log, pretty=False)
+        await _save_log(path, log)
         self.progress.task_done(log)
         return log
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,19 +14,35 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 
+_tmp_names = itertools.count()
+
+
+def dump_json(data: BaseModel | dict | list, pretty: bool = True) -> str:
+    """JSON text; `pretty=False` is compact (indented grids put every cell on a line of its own, many times the size
+    and the time to write)."""
+    indent = 1 if pretty else None
+    return data.model_dump_json(indent=indent) if isinstance(data, BaseModel) else json.dumps(data, indent=indent)
+
+
 def write_json_atomic(path: Path, data: BaseModel | dict | list, durable: bool = True, pretty: bool = True) -> None:
-    """Write JSON so that a reader (or a crash) sees either the old file or the new one, never half of one.
+    """Write JSON so that a reader (or a crash) sees either the old file or the new one, never half of one."""
+    write_text_atomic(path, dump_json(data, pretty), durable)
+
+
+def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Replace `path` with `text` atomically (temporary file + rename).
 
     `durable=False` skips the fsync: the rename is still atomic for a killed process, only a power cut may lose the
-    file. For files rewritten often whose content is also recoverable elsewhere. `pretty=False` writes compact JSON:
-    indented grids put every cell on a line of its own, many times the size and the time to write.
+    file. For files rewritten often whose content is also recoverable elsewhere.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    indent = 1 if pretty else None
-    text = data.model_dump_json(indent=indent) if isinstance(data, BaseModel) else json.dumps(data, indent=indent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A name unique to this process and write: cheaper than mkstemp's random names, a run writes thousands of these.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
     try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would make logs unreadable to the rest of a team
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
@@ -34,7 +50,7 @@ def write_json_atomic(path: Path, data: BaseModel | dict | list, durable: bool =
                 os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
