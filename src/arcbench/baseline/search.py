@@ -78,6 +78,17 @@ def _apply(s: Step, grids: Grids) -> Grids | None:
     return out
 
 
+def _apply_both(s: Step, prefix: _Prefix) -> tuple[Grids, Grids] | None:
+    """A step applied after `prefix` on the training and the test inputs; None unless it applies to all of them."""
+    train = _apply(s, prefix.train)
+    if train is None:
+        return None
+    test = _apply(s, prefix.test)
+    if test is None:
+        return None
+    return train, test
+
+
 class Search:
     """One task's search. `run()` returns the candidates, best first."""
 
@@ -116,12 +127,10 @@ class Search:
 
     def _try(self, prefix: _Prefix, last: Step, cost: float) -> bool:
         """Add prefix + last as a candidate; True when it fits every training pair."""
-        train = _apply(last, prefix.train)
-        if train is None:
+        applied = _apply_both(last, prefix)
+        if applied is None:
             return False
-        test = _apply(last, prefix.test)
-        if test is None:
-            return False
+        train, test = applied
         self._add((*prefix.steps, last), prefix.cost + cost, train, test)
         return all(p.shape == y.shape and (p == y).all() for p, y in zip(train, self.ys, strict=True))
 
@@ -149,12 +158,10 @@ class Search:
         return self._ranked()
 
     def _extend(self, prefix: _Prefix, s: Step, cost: float, seen: set[tuple]) -> _Prefix | None:
-        train = _apply(s, prefix.train)
-        if train is None:
+        applied = _apply_both(s, prefix)
+        if applied is None:
             return None
-        test = _apply(s, prefix.test)
-        if test is None:
-            return None
+        train, test = applied
         sig = (_signature(train), _signature(test))
         if sig in seen or sig == (_signature(self.xs), _signature(self.tests)):
             return None
