@@ -47,9 +47,9 @@ class ClientConfig(BaseModel):
     backoff_max_s: float = 60.0
     """Ceiling of one backoff wait."""
     retry_after_max_s: float = 300.0
+    """Ceiling of a wait asked for by a server's Retry-After header."""
     concurrency: int = 1
     """How many requests may be in flight at once (the run's --max-workers); sizes the connection pools."""
-    """Ceiling of a wait asked for by a server's Retry-After header."""
 
 
 class ChatModel(Protocol):
