@@ -13,17 +13,13 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, datetime
 
 from arcbench.baseline.chat import count_tokens, message_text, solve_messages
 from arcbench.llm.base import ClientConfig
-from arcbench.run.records import CallEvent, Message, Usage
+from arcbench.run.records import CallEvent, Message, Usage, now_iso
 
 MODEL_NAME = "baseline"
 
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def usage_for(messages: list[Message], reply: str) -> Usage:
@@ -68,12 +64,12 @@ class BaselineModel:
                                                self.config.baseline_time_s)
         except BrokenProcessPool as e:
             self._pool = None  # a fresh pool for the next call
-            return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=_now_iso(),
+            return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=now_iso(),
                              model=MODEL_NAME, request=request, cost_usd=0.0, cost_source="free",
                              latency_s=time.monotonic() - start, error_kind="api_error",
                              error_message=f"baseline worker process died: {e}")
         usage = usage_for(messages, reply)
-        return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=_now_iso(), model=MODEL_NAME,
+        return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=now_iso(), model=MODEL_NAME,
                          request=request, response=response_body(reply, usage), content=reply, usage=usage,
                          cost_usd=0.0, cost_source="free", latency_s=time.monotonic() - start)
 

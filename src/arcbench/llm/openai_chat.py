@@ -18,7 +18,6 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import openai
@@ -29,7 +28,7 @@ from arcbench.llm.keys import OPENAI_BASE_URL, is_openai_url, is_openrouter_url,
 from arcbench.llm.pricing import known_price_provider, price_call, server_cost, usage_from_body
 from arcbench.llm.reasoning import merge_delta, message_text, reasoning_params
 from arcbench.llm.retry import is_retryable_status, retry_after_s, wait_before_retry
-from arcbench.run.records import CallEvent, FailureKind, Message, RetryRecord
+from arcbench.run.records import CallEvent, FailureKind, Message, RetryRecord, now_iso
 
 _REJECTED_PARAM_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
 _REJECTED_PARAM_PATTERNS = (
@@ -71,9 +70,6 @@ class _Reply:
     message: dict[str, Any]
     usage: dict[str, Any] | None = field(default=None)
 
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _server_message(err: openai.APIStatusError) -> str:
@@ -206,7 +202,7 @@ class OpenAIChatModel:
             call_id=uuid.uuid4().hex,
             task_id=task_id,
             turn=turn,
-            time=_now_iso(),
+            time=now_iso(),
             model=c.model,
             request=body,
             response=failure.body,
@@ -359,7 +355,7 @@ class OpenAIChatModel:
             call_id=uuid.uuid4().hex,
             task_id=task_id,
             turn=turn,
-            time=_now_iso(),
+            time=now_iso(),
             model=self.config.model,
             request=body,
             response=reply.response,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ from arcbench.llm.base import ChatModel
 from arcbench.prompts.render import template_hash
 from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.progress import RunProgress
-from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, Turn, Usage
+from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, Turn, Usage, now_iso
 from arcbench.run.store import JsonlWriter, dump_json, read_jsonl, read_model, write_json_atomic, write_text_atomic
 from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
@@ -37,10 +36,6 @@ class RunResult(BaseModel):
     run_dir: Path
     summaries: list[RunSummary]
     aggregate: Aggregate | None = None
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def select_tasks(config: RunConfig) -> list[LabelledTask]:

@@ -10,6 +10,7 @@ Layout of a run directory:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -19,6 +20,11 @@ from arcbench.sandbox.types import ErrorKind
 from arcbench.scoring import AttemptScore, TaskScore
 
 SCHEMA_VERSION = 1
+
+
+def now_iso() -> str:
+    """UTC time as every record writes it: ISO 8601 to the millisecond, with a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 Message = dict[str, Any]
 FailureKind = Literal["timeout", "api_error"]

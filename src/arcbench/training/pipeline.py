@@ -12,7 +12,6 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from arcbench import __version__
 from arcbench.data.types import Grid
 from arcbench.errors import UserError
+from arcbench.run.records import now_iso
 from arcbench.run.store import write_json_atomic
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.sandbox.types import ProgramResult
@@ -252,7 +252,7 @@ def write_outputs(examples: list[TrainingExample], options: TrainingOptions, ext
             files.append(vpath)
     mpath = manifest_path(out)
     report.files = [str(f) for f in [*files, mpath]]
-    manifest = Manifest(arcbench_version=__version__, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    manifest = Manifest(arcbench_version=__version__, created_at=now_iso(),
                         run_dirs=extraction.run_dirs, options=options, report=report, examples=entries)
     write_json_atomic(mpath, manifest)
     return manifest
