@@ -80,15 +80,15 @@ def run_cmd(
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything."""
     from arcbench.llm import ClientConfig, make_model, resolve_api_key
-    from arcbench.run.config import RunConfig, default_run_dir
-    from arcbench.run.engine import load_saved, run, tasks_for_resume
+    from arcbench.run.config import RunConfig, default_run_dir, read_saved_config
+    from arcbench.run.engine import run, tasks_for_resume
     from arcbench.run.progress import aggregate_table, summary_table
 
     console = Console(highlight=False, soft_wrap=True)  # paths and commands stay on one line, copyable
     tasks = None
     if resume:
         directory = Path(resume)
-        saved = load_saved(directory)
+        saved = read_saved_config(directory)
         config = saved.config.model_copy(update={"quiet": quiet or saved.config.quiet})
         if max_workers != 1:
             config.max_workers = max_workers

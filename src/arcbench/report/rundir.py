@@ -8,19 +8,14 @@ step with what the run engine writes.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from arcbench.data.types import Grid
 from arcbench.errors import UserError
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
-from arcbench.run.store import read_model
-
-_RUN_K = re.compile(r"^run_(\d+)$")
+from arcbench.run.store import read_record, repeat_dirs
 
 
 @dataclass
@@ -58,27 +53,11 @@ def _read_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path, model: type) -> Any:
-    try:
-        return read_model(path, model)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read ({e})") from None
-
-
 def read_task_log(path: Path) -> TaskLog:
     """One tasks/<task_id>.json file."""
     if not path.is_file():
         raise UserError(f"{path}: task log not found")
-    return _read(path, TaskLog)
-
-
-def _repeat_dirs(path: Path) -> list[Path]:
-    dirs = [p for p in path.iterdir() if p.is_dir() and _RUN_K.match(p.name)]
-    return sorted(dirs, key=lambda p: int(_RUN_K.match(p.name).group(1)))  # type: ignore[union-attr]
+    return read_record(path, TaskLog)
 
 
 def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, Any] | None = None) -> LoadedRun:
@@ -90,12 +69,12 @@ def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, A
         raise UserError(f"{path}: not a directory (expected a run directory with config.json and tasks/)")
     name = _name or path.resolve().name
     config = _read_config(path / "config.json") or dict(_config or {})
-    repeat_dirs = _repeat_dirs(path)
-    if repeat_dirs:
-        first_config = config or _read_config(repeat_dirs[0] / "config.json")
-        repeats = [load_run(d, _name=f"{name}/{d.name}", _config=first_config) for d in repeat_dirs]
+    repeats_found = repeat_dirs(path)
+    if repeats_found:
+        first_config = config or _read_config(repeats_found[0] / "config.json")
+        repeats = [load_run(d, _name=f"{name}/{d.name}", _config=first_config) for d in repeats_found]
         agg_path = path / "aggregate.json"
-        aggregate = _read(agg_path, Aggregate) if agg_path.is_file() else None
+        aggregate = read_record(agg_path, Aggregate) if agg_path.is_file() else None
         return LoadedRun(path=path, name=name, config=first_config, summary=None, tasks={}, aggregate=aggregate,
                          repeats=repeats)
     tasks_dir = path / "tasks"
@@ -104,10 +83,10 @@ def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, A
     tasks: dict[str, TaskLog] = {}
     if tasks_dir.is_dir():
         for f in sorted(tasks_dir.glob("*.json")):
-            log = _read(f, TaskLog)
+            log = read_record(f, TaskLog)
             tasks[log.task_id] = log
     summary_path = path / "summary.json"
-    summary = _read(summary_path, RunSummary) if summary_path.is_file() else None
+    summary = read_record(summary_path, RunSummary) if summary_path.is_file() else None
     return LoadedRun(path=path, name=name, config=config, summary=summary, tasks=tasks)
 
 

@@ -6,9 +6,11 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from arcbench.errors import UserError
 from arcbench.llm.base import ClientConfig
+from arcbench.run.store import read_model
 from arcbench.solve.solver import Mode, StopRule
 
 
@@ -61,3 +63,19 @@ def default_run_dir(config: RunConfig, now: datetime | None = None) -> Path:
     subset = Path(config.subset).stem if config.subset.endswith(".txt") else config.subset
     name = "_".join([stamp, config.dataset, subset[:60], config.client.model])
     return Path(config.output_dir) / re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+
+
+def read_saved_config(run_dir: Path) -> SavedConfig:
+    """The config.json of a run directory, with one-line errors for a path that is not one."""
+    if not run_dir.exists():
+        raise UserError(f"{run_dir}: no such run directory")
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir}: not a directory — pass a folder that `arcbench run` created")
+    path = run_dir / "config.json"
+    if not path.is_file():
+        raise UserError(f"{run_dir}: not a run directory (no config.json) — pass a folder that `arcbench run` created")
+    try:
+        return read_model(path, SavedConfig)
+    except (ValidationError, ValueError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"{path}: not a run config arcbench can read ({first})") from None

@@ -53,13 +53,6 @@ def saved_config(config: RunConfig, tasks: list[LabelledTask]) -> SavedConfig:
     )
 
 
-def load_saved(run_dir: Path) -> SavedConfig:
-    path = run_dir / "config.json"
-    if not path.is_file():
-        raise UserError(f"{run_dir}: not a run directory (no config.json) — pass the folder a run created to --resume")
-    return read_model(path, SavedConfig)
-
-
 def tasks_for_resume(saved: SavedConfig) -> list[LabelledTask]:
     c = saved.config
     known = all_tasks(load_pool(c.dataset, Path(c.data_dir) if c.data_dir else None))

@@ -6,10 +6,13 @@ import asyncio
 import itertools
 import json
 import os
+import re
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from arcbench.errors import UserError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,6 +59,28 @@ def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
 
 def read_model(path: Path, model: type[M]) -> M:
     return model.model_validate_json(path.read_text())
+
+
+def read_record(path: Path, model: type[M]) -> M:
+    """Like `read_model`, for files a user points arcbench at: a file that is not a valid record is a UserError
+    naming the file, the field and the problem."""
+    try:
+        return read_model(path, model)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read ({e})") from None
+
+
+_RUN_K = re.compile(r"^run_(\d+)$")
+
+
+def repeat_dirs(run_dir: Path) -> list[Path]:
+    """The run_<k> folders of a repeated run, in order of k (none for a single run)."""
+    found = [(int(m.group(1)), p) for p in run_dir.iterdir() if p.is_dir() and (m := _RUN_K.match(p.name))]
+    return [p for _, p in sorted(found)]
 
 
 class JsonlWriter:

@@ -14,13 +14,13 @@ import re
 import tokenize
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from arcbench.data.types import Example, Task
 from arcbench.errors import UserError
-from arcbench.run.config import SavedConfig
+from arcbench.run.config import SavedConfig, read_saved_config
 from arcbench.run.records import TaskLog
-from arcbench.run.store import read_model
+from arcbench.run.store import read_record, repeat_dirs
 
 
 class ProgramSource(BaseModel):
@@ -84,35 +84,9 @@ def _strip_text(code: str) -> str:
 
 def _run_folders(run_dir: Path) -> list[Path]:
     """The folders holding task logs: the run itself, or its repeat subfolders run_1, run_2, ..."""
-    repeats = sorted((p for p in run_dir.glob("run_*") if p.is_dir() and p.name[4:].isdigit()),
-                     key=lambda p: int(p.name[4:]))
+    repeats = repeat_dirs(run_dir)
     folders = [run_dir] if (run_dir / "tasks").is_dir() else []
     return folders + [p for p in repeats if (p / "tasks").is_dir()]
-
-
-def _load_config(run_dir: Path) -> SavedConfig:
-    path = run_dir / "config.json"
-    if not run_dir.exists():
-        raise UserError(f"{run_dir}: no such run directory")
-    if not run_dir.is_dir():
-        raise UserError(f"{run_dir}: not a directory — pass run directories that `arcbench run` created")
-    if not path.is_file():
-        raise UserError(f"{run_dir}: not a run directory (no config.json) — pass folders that `arcbench run` created")
-    try:
-        return read_model(path, SavedConfig)
-    except (ValidationError, ValueError) as e:
-        raise UserError(f"{path}: not a run config arcbench can read ({_first_error(e)})") from None
-
-
-def _first_error(e: Exception) -> str:
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
-
-
-def _read_log(path: Path) -> TaskLog:
-    try:
-        return read_model(path, TaskLog)
-    except (ValidationError, ValueError) as e:
-        raise UserError(f"{path}: not a task log arcbench can read ({_first_error(e)})") from None
 
 
 def _task_from_log(log: TaskLog) -> Task | None:
@@ -148,7 +122,7 @@ def read_runs(run_dirs: list[Path]) -> Extraction:
     limits: RunLimits | None = None
     pools: dict[tuple, dict] = {}
     for run_dir in run_dirs:
-        config = _load_config(run_dir)
+        config = read_saved_config(run_dir)
         folders = _run_folders(run_dir)
         if not folders:
             raise UserError(f"{run_dir}: no task logs (no tasks/ folder) — did the run start?")
@@ -158,7 +132,7 @@ def read_runs(run_dirs: list[Path]) -> Extraction:
         for folder in folders:
             read_dirs.append(str(folder))
             for path in sorted((folder / "tasks").glob("*.json")):
-                log = _read_log(path)
+                log = read_record(path, TaskLog)
                 codes = [t for t in log.turns if t.code and t.code.strip()]
                 if not codes:
                     continue
