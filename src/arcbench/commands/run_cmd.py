@@ -143,7 +143,7 @@ def run_cmd(
             raise UserError(f"{directory} already holds a run: use --resume {directory} to finish it, or another "
                             "--run-dir")
 
-    chat = make_model(config.client, resolve_api_key(config.client))
+    chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
         console.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
                       "LEAKY and its score is not an honest measurement.[/bold red]")

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from arcbench import __version__
-from arcbench.data import load_pool, resolve_subset
+from arcbench.data import load_pool, load_tasks
 from arcbench.data.loading import all_tasks
 from arcbench.data.types import LabelledTask
 from arcbench.errors import UserError
@@ -39,8 +39,7 @@ class RunResult(BaseModel):
 
 
 def select_tasks(config: RunConfig) -> list[LabelledTask]:
-    pool = load_pool(config.dataset, Path(config.data_dir) if config.data_dir else None)
-    tasks = resolve_subset(pool, config.subset)
+    tasks = load_tasks(config.dataset, config.subset, config.data_dir)
     return tasks[: config.limit] if config.limit is not None else tasks
 
 
