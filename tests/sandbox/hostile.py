@@ -77,7 +77,8 @@ def transform(grid):
 
 
 FORGERIES = {
-    "huge_duration": 'b\'{"load": "ok", "at": 1.0}\\n{"i": 0, "output": [[1]], "t": 1\' + b"0" * 400 + b\', "at": 1.0}\\n\'',
+    "huge_duration": 'b\'{"load": "ok", "at": 1.0}\\n{"i": 0, "output": [[1]], "t": 1\' + b"0" * 400 '
+                     '+ b\', "at": 1.0}\\n\'',
     "deep_nesting": 'b\'{"load": "ok", "at": 1.0}\\n{"i": 0, "output": \' + b"[" * 100000 + b"]" * 100000 + b\'}\\n\'',
     "huge_message": 'b\'{"load": "ok", "at": 1.0}\\n{"i": 0, "error": "exception", "message": "\' + b"x" * 15000000 '
                     '+ b\'", "t": 0.1, "at": 1.0}\\n\'',
