@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from arcbench.errors import UserError
+from arcbench.inert import inert
 
 app = typer.Typer(
     help="Measure how well language models solve ARC-AGI puzzles by writing programs.",
@@ -46,13 +47,13 @@ def tasks_list(
 
     for lt in load_tasks(dataset, subset, data_dir):
         if ids_only:
-            out.print(lt.id)
+            out.print(inert(lt.id, single_line=True), markup=False)
             continue
         t = lt.task
         train = " ".join(f"{shape_text(e.input)}->{shape_text(e.output)}" for e in t.train)
         tests = " ".join(shape_text(g) for g in t.test_inputs)
-        out.print(f"{lt.id}  size={lt.size}  train={len(t.train)}  test={len(t.test_inputs)}  "
-                  f"train_shapes={train}  test_shapes={tests}" + ("" if lt.scored else "  unscored"))
+        out.print(f"{inert(lt.id, single_line=True)}  size={lt.size}  train={len(t.train)}  test={len(t.test_inputs)}  "
+                  f"train_shapes={train}  test_shapes={tests}" + ("" if lt.scored else "  unscored"), markup=False)
 
 
 @tasks_app.command("show")
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         rc = app(args=argv, standalone_mode=False, prog_name="arcbench")
         return rc if isinstance(rc, int) else 0
     except UserError as e:
-        err.print(f"error: {e}", markup=False)
+        err.print(f"error: {inert(str(e), single_line=True)}", markup=False)
         return e.exit_code
     except typer.Exit as e:
         return e.exit_code
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             out.print(ctx.get_help() if ctx else "", markup=False)
             return 0
         path = ctx.command_path.split(" ", 1)[1] + " " if ctx and " " in ctx.command_path else ""
-        err.print(f"error: {e.format_message()} (see `arcbench {path}--help`)", markup=False)
+        err.print(f"error: {inert(e.format_message(), single_line=True)} (see `arcbench {path}--help`)",
+                  markup=False)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)

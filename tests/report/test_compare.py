@@ -129,3 +129,29 @@ def test_bad_paths_are_one_line_user_errors(tmp_path: Path):
         assert r.returncode == 2, r.stderr
         assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Traceback" not in r.stderr
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b1m[/red][bold]"
+
+
+def _hostile_pair(tmp_path: Path) -> tuple[Path, Path]:
+    a = write_run(tmp_path / f"a{HOSTILE}", [solved_log(f"t{HOSTILE}"), unsolved_log("u1")],
+                  base_config(None, model=f"model{HOSTILE}", dataset=f"ds{HOSTILE}"))
+    b = write_run(tmp_path / "b", [unsolved_log(f"t{HOSTILE}"), unsolved_log("u1")], base_config(None))
+    return a, b
+
+
+def test_compare_prints_model_names_run_names_and_task_ids_as_inert_text(tmp_path: Path, capsys):
+    a, b = _hostile_pair(tmp_path)
+    assert main(["compare", str(a), str(b)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x9b" not in printed and "\x07" not in printed
+    assert "[/red][bold]" in printed
+
+
+def test_compare_json_escapes_every_control_character(tmp_path: Path, capsys):
+    a, b = _hostile_pair(tmp_path)
+    assert main(["compare", str(a), str(b), "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.isascii()
+    assert json.loads(printed)["configs"][0]["model"] == f"model{HOSTILE}"

@@ -13,7 +13,17 @@ from arcbench.report.html import render_report
 from arcbench.report.rundir import LoadedRun, expected_outputs, load_run
 from arcbench.run.records import TaskLog
 from tests.report.conftest import PAYLOAD
-from tests.report.make_run import base_config, solved_log, unsolved_log, write_repeat_run
+from tests.report.make_run import (
+    FLIP_TASK,
+    TaskSpec,
+    TurnSpec,
+    base_config,
+    make_task_log,
+    solved_log,
+    unsolved_log,
+    write_repeat_run,
+    write_run,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -140,3 +150,47 @@ def test_repeat_runs_show_the_aggregate_and_each_run(tmp_path: Path):
     assert "Repeat runs" in page and "all-turns success" in page
     assert page.count('<section class="run"') == 2 and ">run_1</h2>" in page and ">run_2</h2>" in page
     assert "25.0%" in page  # mean all-turns success over the two runs: (1/2 + 0) / 2
+
+
+HOSTILE_HTML = ('</textarea></pre></details><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+                "<textarea>{{7*7}}${7*7}")
+"""Closes the elements model text sits in, opens new ones, and looks like template syntax."""
+
+
+def _hostile_html_run(tmp_path: Path) -> Path:
+    def fails(grid):
+        raise ValueError(f"out {HOSTILE_HTML}")
+
+    spec = TaskSpec("hostile1", FLIP_TASK.train, FLIP_TASK.test_inputs, FLIP_TASK.test_outputs)
+    log = make_task_log(spec, [
+        TurnSpec(fails, response=f"reply {HOSTILE_HTML}", reasoning=f"reasoning {HOSTILE_HTML}",
+                 code=f"def transform(grid):\n    return '{HOSTILE_HTML}'  # code\n"),
+        TurnSpec(None, api_error=True)])
+    log.turns[0].user_message = f"message {HOSTILE_HTML}"
+    log.turns[0].feedback = f"feedback {HOSTILE_HTML}"
+    log.turns[1].error_message = f"server {HOSTILE_HTML}"
+    return write_run(tmp_path / "hostile", [log], base_config(None))
+
+
+@pytest.mark.browser
+def test_hostile_text_in_every_field_is_shown_as_text_in_chromium(tmp_path: Path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    run_dir = _hostile_html_run(tmp_path)
+    assert main(["report", str(run_dir)]) == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto((run_dir / "report.html").as_uri())
+            page.click("button.expand")
+            for tag in ("img", "textarea"):
+                assert page.locator(tag).count() == 0, tag
+            assert page.locator("script").count() == 1  # the report's own
+            assert page.evaluate("window.__pwned") is None
+            shown = page.evaluate("document.body.textContent")  # folded sections too
+            for where in ("reply", "reasoning", "out", "message", "feedback", "server"):
+                assert f"{where} {HOSTILE_HTML}" in shown, where
+            assert HOSTILE_HTML in page.locator("pre.code").first.inner_text()
+        finally:
+            browser.close()

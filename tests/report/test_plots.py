@@ -11,7 +11,7 @@ from arcbench.cli import main
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.plots import FRAME_RIGHT, FRAME_UNKNOWN, FRAME_WRONG, save_chart, turn_chart
 from arcbench.report.rundir import expected_outputs, load_run
-from tests.report.make_run import FLIP_TASK
+from tests.report.make_run import FLIP_TASK, TaskSpec, TurnSpec, base_config, make_task_log, write_run
 
 
 def _rgb(hex_color: str) -> np.ndarray:
@@ -118,3 +118,30 @@ def test_unknown_task_is_a_one_line_user_error(run_dir: Path, capsys):
     assert main(["plot", str(run_dir), "--task", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nope" in err and len(err.strip().splitlines()) == 1
+
+
+HOSTILE = "$\\frac{1$ \x1b]0;pwned\x07\x1b[2J\x00 [/red] $a^$ \\begin{x}"
+"""Program and server text that mathtext cannot parse, with terminal escapes and rich markup."""
+
+
+def _hostile_run(tmp_path: Path) -> Path:
+    def fails(grid):
+        raise ValueError(HOSTILE)
+
+    spec = TaskSpec("t$\\frac{1$\x1b[2J\x07[bold]", FLIP_TASK.train, FLIP_TASK.test_inputs, FLIP_TASK.test_outputs)
+    log = make_task_log(spec, [TurnSpec(fails), TurnSpec(None, api_error=True)])
+    log.turns[1].error_message = HOSTILE
+    return write_run(tmp_path / "run$x$", [log], base_config(None))
+
+
+def test_plot_draws_mathtext_and_control_characters_literally(tmp_path: Path, capsys):
+    run_dir = _hostile_run(tmp_path)
+    assert main(["plot", str(run_dir), "--out", str(tmp_path / "o")]) == 0
+    assert len(list((tmp_path / "o").glob("turn_*.png"))) == 2
+
+
+def test_plot_prints_the_evolution_table_as_inert_text(tmp_path: Path, capsys):
+    assert main(["plot", str(_hostile_run(tmp_path)), "--out", str(tmp_path / "o")]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x00" not in printed and "\x07" not in printed
+    assert "task t$\\frac{1$\ufffd[bold]" in printed and "[/red]" in printed

@@ -215,3 +215,16 @@ def test_bad_flags_are_one_line_user_errors(server, tmp_path, capsys, flag, valu
     code, _ = run(server, tmp_path, "--subset", "6150a2bd", flag, value)
     err = capsys.readouterr().err
     assert code == 2 and expect in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_server_error_with_escapes_and_markup_is_shown_as_text_and_the_run_finishes(server, tmp_path, capsys):
+    server.set_script([{"match": marker("6150a2bd"), "status": 400,
+                        "error_message": "bad [/red]\x1b]0;pwned\x07\x1b[2J request"}])
+    run_dir = tmp_path / "odd[/red]\x1b[2J"
+    code = main(["run", "--base-url", server.base_url, "--model", "scripted", "--run-dir", str(run_dir),
+                 "--subset", "6150a2bd", "--max-attempts", "1"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "bad [/red] request" in printed and "odd[/red]" in printed
+    assert task_log(run_dir, "6150a2bd").status == "api_failure"

@@ -200,3 +200,23 @@ def test_scripted_server_is_a_context_manager():
         assert httpx.get(url + "/models").status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/models")
+
+
+def test_serve_command_logs_a_hostile_request_line_as_inert_text():
+    import socket
+
+    proc = subprocess.Popen([sys.executable, "-m", "arcbench", "serve", "scripted", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" at ")[1].strip()
+        host, port = url.removeprefix("http://").split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"GET /v1/\x1b]0;pwned\x07\x1b[2J[/red] HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while s.recv(4096):
+                pass
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "/v1/[/red]" in out

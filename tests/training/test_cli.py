@@ -213,3 +213,25 @@ def test_run_without_programs_is_one_line(tmp_path, capsys):
         run_dir = scripted_run(server, tmp_path / "prose", TASKS[:1], turns=1, prose=True)
     capsys.readouterr()
     assert "no programs found" in _error(capsys, str(run_dir), "-o", str(tmp_path / "x.jsonl"))
+
+
+def test_training_data_prints_file_names_as_inert_text(runs, tmp_path: Path, capsys):
+    out = tmp_path / "odd[/red]\x1b[2J" / "set.jsonl"
+    assert main(["training-data", str(runs[1]), "--output", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "odd[/red]" in printed and "TRAINING DATA" in printed
+
+
+def test_training_report_table_shows_its_labels_as_inert_text():
+    import io
+
+    from rich.console import Console
+
+    from arcbench.training.report import TrainingReport, report_table
+
+    buf = io.StringIO()
+    report = TrainingReport(rejected={"odd\x1b[2J[/red]": 1}, input_failures={"kind\x9b1m[/red]": 2})
+    Console(file=buf, width=200, color_system=None).print(report_table(report))
+    printed = buf.getvalue()
+    assert "\x1b" not in printed and "\x9b" not in printed
+    assert "rejected: odd[/red]" in printed and "kind[/red] 2" in printed

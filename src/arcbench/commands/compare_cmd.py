@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,9 +12,15 @@ from rich.text import Text
 
 from arcbench.cli import app, out
 from arcbench.errors import UserError
+from arcbench.inert import inert
 
 if TYPE_CHECKING:
     from arcbench.report.compare import Comparison, Value
+
+
+def _cell(text: str) -> Text:
+    """Run names, model names and task ids come from files: shown as one inert line."""
+    return Text(inert(text, single_line=True))
 
 
 def _fmt(v: Value, kind: str) -> str:
@@ -39,7 +46,7 @@ def _tables(c: Comparison) -> list[Table]:
     side = Table(title="configurations (repeat runs: mean ± 95% CI half-width)")
     side.add_column("")
     for cfg in c.configs:
-        side.add_column(Text(cfg.name), justify="right")
+        side.add_column(_cell(cfg.name), justify="right")
     rows: list[tuple[str, list[str]]] = [
         ("model", [cfg.model or "?" for cfg in c.configs]),
         ("mode", [cfg.mode or "?" for cfg in c.configs]),
@@ -57,7 +64,7 @@ def _tables(c: Comparison) -> list[Table]:
         ("cost per solved task", [_fmt(cfg.cost_per_solved, "usd") for cfg in c.configs]),
     ]
     for label, cells in rows:
-        side.add_row(label, *[Text(x) for x in cells])
+        side.add_row(label, *[_cell(x) for x in cells])
     if any(cfg.leaky for cfg in c.configs):
         side.add_row(Text("leaky (read test labels)", style="red"),
                      *[Text("yes" if cfg.leaky else "no", style="red" if cfg.leaky else "") for cfg in c.configs])
@@ -66,7 +73,7 @@ def _tables(c: Comparison) -> list[Table]:
     for col in ("A", "B", "common", "both", "A only", "B only", "neither", "p-value"):
         pairs.add_column(col, justify="left" if col in ("A", "B") else "right")
     for p in c.pairs:
-        pairs.add_row(Text(p.a), Text(p.b), str(p.tasks_in_common), str(p.both_solved), str(len(p.only_a)),
+        pairs.add_row(_cell(p.a), _cell(p.b), str(p.tasks_in_common), str(p.both_solved), str(len(p.only_a)),
                       str(len(p.only_b)), str(p.neither_solved), f"{p.p_value:.4g}")
     return [side, pairs]
 
@@ -86,7 +93,8 @@ def compare_cmd(
         raise UserError("compare needs at least two run directories")
     comparison = compare_runs([load_run(p) for p in run_dirs])
     if as_json:
-        out.print(comparison.model_dump_json(indent=1), markup=False)
+        # ASCII-only JSON: every control character, C1 ones included, is a \u escape and never reaches the terminal.
+        out.print(json.dumps(comparison.model_dump(mode="json"), indent=1), markup=False, highlight=False)
         return
     for t in _tables(comparison):
         out.print(t)
@@ -94,4 +102,4 @@ def compare_cmd(
         for who, ids in ((p.a, p.only_a), (p.b, p.only_b)):
             if ids:
                 more = f" … (+{len(ids) - 20})" if len(ids) > 20 else ""
-                out.print(f"solved only by {who}: {' '.join(ids[:20])}{more}", markup=False)
+                out.print(inert(f"solved only by {who}: {' '.join(ids[:20])}{more}", single_line=True), markup=False)

@@ -14,6 +14,12 @@ import typer
 
 from arcbench.cli import DataDirOpt, DatasetOpt, app, out
 from arcbench.errors import UserError
+from arcbench.inert import clip, inert
+
+_SHOWN_OUTPUT_CHARS = 100_000
+"""Program output shown at most (the sandbox keeps 10,000 characters by default; a forged report may hold more)."""
+_SHOWN_ERROR_CHARS = 300
+"""Of a failed grid's message, the table shows the last line, at most this long."""
 
 
 @app.command("exec")
@@ -66,20 +72,21 @@ def exec_cmd(
     out.print(_table(task_id, rows))
     if result.stdout:
         out.print("program output" + (" (truncated)" if result.stdout_truncated else "") + ":", markup=False)
-        out.print(result.stdout.rstrip(), markup=False)
+        out.print(inert(clip(result.stdout, _SHOWN_OUTPUT_CHARS)).rstrip(), markup=False)
 
 
 def _table(task_id: str, rows: list[dict[str, Any]]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{task_id}")
+    table = Table(title=Text(inert(task_id, single_line=True)))
     for col in ("split", "#", "correct", "pixels", "error", "time"):
         table.add_column(col, justify="right" if col in ("#", "pixels", "time") else "left")
     for r in rows:
         correct = "n/a" if r["correct"] is None else ("yes" if r["correct"] else "no")
         pixels = "" if r["pixel_accuracy"] is None else f"{r['pixel_accuracy']:.0%}"
-        error = f"{r['error']}: {r['message'].strip().splitlines()[-1] if r['message'] else ''}" if r["error"] else ""
+        last = r["message"].strip().splitlines()[-1] if r["message"].strip() else ""
+        error = f"{r['error']}: {inert(clip(last, _SHOWN_ERROR_CHARS), single_line=True)}" if r["error"] else ""
         table.add_row(r["split"], str(r["index"]), Text(correct, style="green" if r["correct"] else "red"), pixels,
                       Text(error), f"{r['duration_s'] * 1000:.1f} ms")
     return table

@@ -9,6 +9,7 @@ import typer
 
 from arcbench.cli import app, out
 from arcbench.errors import UserError
+from arcbench.inert import inert
 
 
 @app.command("plot")
@@ -55,5 +56,5 @@ def plot_cmd(
             if rows:
                 out.print(evolution_table(f"{tid} ({run.name})" if len(runs) > 1 else tid, rows))
             else:
-                out.print(f"{tid}: no turns to draw", markup=False)
-    out.print(f"{written} chart(s) in {dest}", markup=False)
+                out.print(f"{inert(tid, single_line=True)}: no turns to draw", markup=False)
+    out.print(f"{written} chart(s) in {inert(str(dest), single_line=True)}", markup=False)

@@ -12,6 +12,12 @@ from rich.console import Console
 
 from arcbench.cli import DataDirOpt, DatasetOpt, app
 from arcbench.errors import UserError
+from arcbench.inert import inert
+
+
+def _shown(value: object, markup: bool = False) -> str:
+    """A path or model name (from a flag or a saved config) as one inert line."""
+    return inert(str(value), single_line=True, markup=markup)
 
 
 def _range(name: str, value: float | None, lo: float, hi: float | None = None) -> None:
@@ -94,7 +100,8 @@ def run_cmd(
             config.max_workers = max_workers
             config.client.concurrency = max_workers
         tasks = tasks_for_resume(saved)
-        console.print(f"Resuming {directory} ({len(tasks)} tasks, model {config.client.model})")
+        console.print(f"Resuming {_shown(directory)} ({len(tasks)} tasks, model {_shown(config.client.model)})",
+                      markup=False)
     else:
         if independent_attempts:
             mode = "independent"
@@ -147,15 +154,16 @@ def run_cmd(
     if config.leaky:
         console.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
                       "LEAKY and its score is not an honest measurement.[/bold red]")
-    console.print(f"Run directory: {directory}")
+    console.print(f"Run directory: {_shown(directory)}", markup=False)
     try:
         result = asyncio.run(run(config, chat, directory, console, tasks))
     except KeyboardInterrupt:
-        console.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume {directory}")
+        console.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume "
+                      f"{_shown(directory, markup=True)}")
         raise typer.Exit(1) from None
     for i, s in enumerate(result.summaries, 1):
         title = "SUMMARY" if len(result.summaries) == 1 else f"SUMMARY run {i}"
         console.print(summary_table(s, title))
     if result.aggregate is not None:
         console.print(aggregate_table(result.aggregate))
-    console.print(f"Logs: {directory}")
+    console.print(f"Logs: {_shown(directory)}", markup=False)

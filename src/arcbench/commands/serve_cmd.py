@@ -14,6 +14,7 @@ from rich.console import Console
 
 from arcbench.cli import app
 from arcbench.errors import UserError
+from arcbench.inert import inert
 from arcbench.testing.server import ChatServer
 
 serve_app = typer.Typer(
@@ -32,7 +33,8 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print a li
 def _run(server: ChatServer, model: str, quiet: bool) -> None:
     """Start the server, say how to use it, and serve until Ctrl-C."""
     if not quiet:
-        server.log = lambda line: _out.print(line, markup=False)
+        # A request line is whatever a client sent: shown as inert text.
+        server.log = lambda line: _out.print(inert(line, single_line=True), markup=False)
     try:
         server.start()
     except OSError as e:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from arcbench.cli import app
 from arcbench.errors import UserError
+from arcbench.inert import inert
 
 
 @app.command("training-data")
@@ -57,4 +58,4 @@ def training_data_cmd(
                       f"training output, {report.without_correct} without; it takes as many of each (--include-correct "
                       "counts programs that solve every training example as positives).[/yellow]")
     for f in report.files:
-        console.print(f"Wrote {f}")
+        console.print(f"Wrote {inert(f, single_line=True)}", markup=False)

@@ -1,11 +1,25 @@
-"""The feedback message sent after a turn: training results only (test results are never shown to the model)."""
+"""The feedback message sent after a turn: training results only (test results are never shown to the model).
+
+Its size is capped, because what a program reports is untrusted: a forged 15 MB error message must not become a
+3-million-token prompt. The caps are far above what an honest program on an ARC task produces (ten 30x30 training
+pairs, each with a 4,000-character traceback, need under 60,000 characters), and wherever text is cut the message
+says how many characters were cut.
+"""
 
 from __future__ import annotations
 
 from arcbench.data.types import Example
+from arcbench.inert import clip
 from arcbench.prompts.grids import grid_to_text, shape_text
 from arcbench.prompts.render import template
 from arcbench.run.records import ExampleResult
+
+MAX_ERROR_CHARS = 4_000
+"""A program's error message on one example (the sandbox's own limit per grid): start and end kept."""
+MAX_EXAMPLE_CHARS = 8_000
+"""Everything said about one example: the error or the produced grid, the expected grid, the hints."""
+MAX_FEEDBACK_CHARS = 80_000
+"""The whole feedback message of one turn."""
 
 
 def _details(ex: Example, res: ExampleResult) -> str:
@@ -14,7 +28,8 @@ def _details(ex: Example, res: ExampleResult) -> str:
     lines = []
     if res.error is not None or res.output is None:
         what = res.error or "no output"
-        message = f": {res.message.strip()}" if res.message.strip() else ""
+        text = clip(res.message, MAX_ERROR_CHARS).strip()
+        message = f": {text}" if text else ""
         lines.append(f"Your program failed ({what}){message}")
     else:
         lines.append(f"Pixel accuracy: {res.pixel_accuracy:.0%}")
@@ -26,7 +41,7 @@ def _details(ex: Example, res: ExampleResult) -> str:
                 f"Shape hint: your output is {shape_text(res.output)} but the expected output is "
                 f"{shape_text(ex.output)}."
             )
-    return "\n".join(lines) + "\n"
+    return clip("\n".join(lines), MAX_EXAMPLE_CHARS) + "\n"
 
 
 def render_feedback(train: list[Example], results: list[ExampleResult] | None) -> str:
@@ -41,6 +56,7 @@ def render_feedback(train: list[Example], results: list[ExampleResult] | None) -
         for i, (ex, r) in enumerate(zip(train, results, strict=True))
     )
     closing = "feedback_all" if solved == len(results) else "feedback_some" if solved else "feedback_none"
-    return template("feedback").substitute(
+    message = template("feedback").substitute(
         solved=solved, total=len(results), examples=examples, closing=template(closing).substitute()
     ).strip()
+    return clip(message, MAX_FEEDBACK_CHARS)

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from arcbench.data.types import Grid
+from arcbench.inert import inert
 from arcbench.prompts.grids import shape_text
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import TaskLog, Turn
@@ -218,8 +219,10 @@ def turn_chart(log: TaskLog, turn: Turn, expected: list[Grid] | None, run_name: 
     FigureCanvasAgg(fig)
 
     def text(x: float, y: float, s: str, **kw: object) -> None:
+        # Model and program text is drawn literally: no mathtext (`$\frac{1$` would raise) and no LaTeX, whatever
+        # matplotlibrc says; control characters are shown as U+FFFD.
         kw.setdefault("color", "black")
-        fig.text(x / width, 1 - y / height, s, **kw)  # type: ignore[arg-type]
+        fig.text(x / width, 1 - y / height, inert(s), parse_math=False, usetex=False, **kw)  # type: ignore[arg-type]
 
     panels: dict[tuple[str, str], Panel] = {}
     for r, (label, cells) in enumerate(rows):
@@ -277,13 +280,14 @@ def plot_task(log: TaskLog, expected: list[Grid] | None, run_name: str, out_dir:
 
 def evolution_table(task_id: str, rows: list[EvolutionRow]) -> Table:
     """The per-task table printed after plotting: turn, test acc, train solved, train avg acc, file."""
-    table = Table(title=f"task {task_id}")
+    table = Table(title=Text(f"task {inert(task_id, single_line=True)}"))
     for col in ("turn", "test acc", "train solved", "train avg acc"):
         table.add_column(col, justify="right")
     table.add_column("file", overflow="fold")
     for r in rows:
         test = "n/a" if r.test_correct is None else (
             f"{r.test_correct}/{r.test_total} ({_pct(r.test_correct / r.test_total)})" if r.test_total else "0/0")
-        train = Text(f"{r.train_solved}/{r.train_total}") if not r.error else Text(r.error[:60], style="red")
-        table.add_row(str(r.turn), test, train, _pct(r.train_pixel_accuracy), Text(r.file))
+        train = (Text(f"{r.train_solved}/{r.train_total}") if not r.error
+                 else Text(inert(r.error[:400], single_line=True)[:60], style="red"))
+        table.add_row(str(r.turn), test, train, _pct(r.train_pixel_accuracy), Text(inert(r.file, single_line=True)))
     return table

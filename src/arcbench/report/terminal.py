@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from arcbench.data.types import Grid, LabelledTask, grid_shape
+from arcbench.inert import inert
 from arcbench.report.palette import ARC_COLORS
 
 
@@ -30,7 +31,7 @@ def _cell(title: str, grid: Grid | None) -> Group:
 
 def task_table(lt: LabelledTask, show_answers: bool = True) -> Table:
     """One row per training pair and test input: input | output."""
-    table = Table(title=f"task {lt.id}", show_lines=True)
+    table = Table(title=Text(f"task {inert(lt.id, single_line=True)}"), show_lines=True)
     table.add_column("example")
     table.add_column("input")
     table.add_column("output")

@@ -6,7 +6,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from arcbench.inert import inert
 from arcbench.run.records import Aggregate, RunSummary, TaskLog, Turn
+
+
+def _shown(text: str) -> str:
+    """Untrusted text (a task id from a file, a message) inside one of the markup lines below."""
+    return inert(text, single_line=True, markup=True)
 
 
 def money(x: float | None, known: bool = True) -> str:
@@ -66,7 +72,7 @@ class RunProgress:
         if self.quiet:
             return
         if turn.error_kind:
-            what = f"[red]{turn.error_kind}[/red]: {turn.error_message[:120]}"
+            what = f"[red]{turn.error_kind}[/red]: {_shown(turn.error_message[:120])}"
         elif turn.code is None:
             what = "[yellow]no code[/yellow]"
         else:
@@ -75,8 +81,8 @@ class RunProgress:
             what = (f"train {turn.train_solved}/{turn.train_total} {mark} px {turn.train_pixel_accuracy:.0%}"
                     + (f" [yellow]{','.join(errs)}[/yellow]" if errs else ""))
         cost = money(turn.cost_usd)
-        self.console.print(f"{task_id} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | {cost} | "
-                           f"{turn.latency_s:.1f}s", highlight=False)
+        self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | "
+                           f"{cost} | {turn.latency_s:.1f}s", highlight=False)
 
     def task_done(self, log: TaskLog, replayed: bool = False) -> None:
         if log.score and log.score.fully_solved:
@@ -97,8 +103,8 @@ class RunProgress:
                 verdict = "[green]SOLVED[/green]"
             else:
                 verdict = f"score {log.score.score:.2f}"
-            self.console.print(f"{log.task_id}: {verdict} after {len(log.turns)} turn(s) ({log.stop_reason})",
-                               highlight=False)
+            self.console.print(f"{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
+                               f"({_shown(log.stop_reason)})", highlight=False)
 
 
 def summary_table(s: RunSummary, title: str = "SUMMARY") -> Table:

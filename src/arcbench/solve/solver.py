@@ -13,12 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from arcbench.data.types import Grid, Task
+from arcbench.data.types import Example, Grid, Task
+from arcbench.inert import clip
 from arcbench.llm.base import ChatModel
 from arcbench.prompts.feedback import render_feedback
 from arcbench.prompts.render import task_messages
 from arcbench.run.records import CallEvent, ExampleResult, Message, TestRun, Turn
-from arcbench.sandbox import Sandbox, SandboxLimits
+from arcbench.sandbox import ProgramResult, Sandbox, SandboxLimits
 from arcbench.scoring import pixel_accuracy
 from arcbench.solve.extract import extract_code
 
@@ -26,6 +27,27 @@ Mode = Literal["feedback", "independent", "hybrid"]
 StopRule = Literal["train-correct", "never", "test-correct"]
 TestOracle = Callable[[list[Grid | None]], bool]
 """Whether a turn's test outputs are all right. Only the leaky `test-correct` rule gets one."""
+
+
+MAX_RESULT_MESSAGE_CHARS = 4_000
+"""A grid's error message as a turn keeps it: the sandbox's own limit, enforced again here because a forged report
+can carry any length and every turn is written to the task log (and its feedback to events.jsonl)."""
+
+
+def record_results(train: list[Example], result: ProgramResult) -> tuple[list[ExampleResult], list[TestRun]]:
+    """A program's results as a turn records them: training results checked against the training outputs, test
+    outputs as they are (unscored), error messages capped. The program's stdout is not recorded."""
+    examples = []
+    for i, (ex, r) in enumerate(zip(train, result.results[: len(train)], strict=True)):
+        out = r.output if r.ok else None
+        examples.append(ExampleResult(
+            index=i, output=out, error=r.error, message=clip(r.message, MAX_RESULT_MESSAGE_CHARS),
+            correct=out == ex.output, pixel_accuracy=pixel_accuracy(out, ex.output), duration_s=r.duration_s,
+        ))
+    tests = [TestRun(index=i, output=r.output if r.ok else None, error=r.error,
+                     message=clip(r.message, MAX_RESULT_MESSAGE_CHARS), duration_s=r.duration_s)
+             for i, r in enumerate(result.results[len(train):])]
+    return examples, tests
 
 
 class SolveSettings(BaseModel):
@@ -140,15 +162,7 @@ class TaskSolver:
         train = self.task.train
         grids = [ex.input for ex in train] + list(self.task.test_inputs)
         result = await self.sandbox.run(found.code, grids, self.settings.limits)
-        for i, (ex, r) in enumerate(zip(train, result.results[: len(train)], strict=True)):
-            out = r.output if r.ok else None
-            turn.train.append(ExampleResult(
-                index=i, output=out, error=r.error, message=r.message, correct=out == ex.output,
-                pixel_accuracy=pixel_accuracy(out, ex.output), duration_s=r.duration_s,
-            ))
-        for i, r in enumerate(result.results[len(train):]):
-            turn.test.append(TestRun(index=i, output=r.output if r.ok else None, error=r.error, message=r.message,
-                                     duration_s=r.duration_s))
+        turn.train, turn.test = record_results(train, result)
         turn.train_total = len(train)
         turn.train_solved = sum(e.correct for e in turn.train)
         turn.train_pixel_accuracy = sum(e.pixel_accuracy for e in turn.train) / len(train)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 from rich.table import Table
+from rich.text import Text
 
+from arcbench.inert import inert
 from arcbench.training.relabel import REJECTION_TEXT
 
 
@@ -50,7 +52,7 @@ def report_table(r: TrainingReport) -> Table:
     table.add_row("programs found", str(r.programs_found))
     table.add_row("unique programs (per task)", str(r.programs_unique))
     for reason, n in sorted(r.rejected.items()):
-        table.add_row(f"  rejected: {REJECTION_TEXT.get(reason, reason)}", str(n))
+        table.add_row(Text(f"  rejected: {inert(REJECTION_TEXT.get(reason, reason), single_line=True)}"), str(n))
     table.add_row("qualified (valid grid on a training input)", str(r.qualified))
     table.add_row("  solve every original training example", str(r.all_correct))
     if r.all_correct_left_out:
@@ -67,5 +69,5 @@ def report_table(r: TrainingReport) -> Table:
     table.add_row("program runs in the sandbox", f"{r.executions}{rate}")
     if r.input_failures:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(r.input_failures.items()))
-        table.add_row("  failed runs on single inputs", kinds)
+        table.add_row("  failed runs on single inputs", Text(inert(kinds, single_line=True)))
     return table

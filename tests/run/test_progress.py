@@ -1,0 +1,39 @@
+"""The run's console lines show untrusted text (task ids, server errors) as inert text."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from arcbench.run.progress import RunProgress
+from arcbench.run.records import TaskLog, Turn
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b1m[/red][bold]"
+
+
+def _console() -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, width=300, highlight=False, color_system=None), buf
+
+
+def _assert_inert(printed: str) -> None:
+    assert "\x1b" not in printed and "\x9b" not in printed and "\x07" not in printed
+    assert "[/red][bold]" in printed
+
+
+def test_a_failed_call_line_shows_the_server_message_as_text():
+    console, buf = _console()
+    turn = Turn(index=0, sample=0, turn_in_sample=1, call_id="c", user_message="", error_kind="api_error",
+                error_message=f"HTTP 400: {HOSTILE}\nsecond line")
+    RunProgress(console, 1, "run").turn(f"task{HOSTILE}", turn)
+    printed = buf.getvalue()
+    _assert_inert(printed)
+    assert len(printed.strip().splitlines()) == 1
+
+
+def test_a_task_line_shows_the_task_id_as_text():
+    console, buf = _console()
+    log = TaskLog(task_id=f"task{HOSTILE}", train=[], test_inputs=[], status="api_failure", stop_reason="api_error")
+    RunProgress(console, 1, "run").task_done(log)
+    _assert_inert(buf.getvalue())
