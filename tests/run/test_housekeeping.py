@@ -208,7 +208,7 @@ def test_clean_criteria_must_all_hold(runs, capsys):
 def test_clean_keeps_an_unfinished_run_written_to_minutes_ago(runs, capsys):
     _set_age(runs / "c_interrupted", 60)
     assert main(["runs", "clean", str(runs), "--incomplete", "--yes"]) == 0
-    assert "keeping c_interrupted: written to 60 s ago: it may still be running" in _out(capsys)
+    assert "keeping c_interrupted: unfinished and written to 60 s ago, it may still be running" in _out(capsys)
     assert _names(runs) == EVERYTHING - {"d_damaged"}
 
 

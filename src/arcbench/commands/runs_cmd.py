@@ -63,7 +63,7 @@ def runs_clean(
     for r, why in held:
         out.print(f"keeping {r.name}: {why}", markup=False)
     if not chosen:
-        out.print(f"no run directory in {root} matches", markup=False)
+        out.print(f"nothing to delete in {root}", markup=False)
         return
     sizes = {r.path: folder_size(r.path) for r in chosen}
     total = human_size(sum(sizes.values()))

@@ -205,7 +205,7 @@ def select_runs(runs: Sequence[RunInfo], *, incomplete: bool = False, older_than
         if match is not None and not name_matches(r.name, match):
             continue
         if r.state != "complete" and now - r.last_write < ACTIVE_WITHIN_S:
-            held.append((r, f"written to {_ago(now - r.last_write)} ago: it may still be running"))
+            held.append((r, f"unfinished and written to {_ago(now - r.last_write)} ago, it may still be running"))
             continue
         chosen.append(r)
     return chosen, held
