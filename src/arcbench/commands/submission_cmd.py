@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -23,11 +23,11 @@ def submission_cmd(
 ) -> None:
     """Write the run's chosen attempts (two per test input at most) as a Kaggle submission.json or as the ARC Prize
     benchmarking harness's <task_id>.json files, ready for either scorer or for `arcbench score`."""
-    from arcbench.report.submission import FORMATS, write_run_submission
+    from arcbench.report.submission import FORMATS, Format, write_run_submission
 
     if fmt not in FORMATS:
         raise UserError(f"--format must be {' or '.join(FORMATS)} (got {fmt!r})")
-    w = write_run_submission(run_dir, fmt, output)  # type: ignore[arg-type]  (checked against FORMATS above)
+    w = write_run_submission(run_dir, cast(Format, fmt), output)
     out.print(f"submission: {w.path} ({w.format}, {w.tasks} tasks, {w.answered} of {w.test_inputs} test inputs "
               "answered)", markup=False)
     if w.without_attempts:
