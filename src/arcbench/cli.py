@@ -77,7 +77,10 @@ from arcbench.commands import (  # noqa: E402  (importing a command module regis
     plot_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
     run_cmd,  # noqa: F401
+    runs_cmd,  # noqa: F401
+    score_cmd,  # noqa: F401
     serve_cmd,  # noqa: F401
+    submission_cmd,  # noqa: F401
     training_cmd,  # noqa: F401
 )
 

@@ -107,7 +107,9 @@ class RunProgress:
                                f"({_shown(log.stop_reason)})", highlight=False)
 
 
-def summary_table(s: RunSummary, title: str = "SUMMARY") -> Table:
+def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = False) -> Table:
+    """The run's summary. `scores_only` keeps the score rows, for answers scored without the run that made them
+    (a submission): calls, tokens, cost and time are not known there."""
     t = Table(title=title, show_header=False, title_justify="left")
     t.add_column("", style="bold")
     t.add_column("")
@@ -131,6 +133,9 @@ def summary_table(s: RunSummary, title: str = "SUMMARY") -> Table:
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]
+    if scores_only:
+        scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
+        rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]
     for k, v in rows:
         t.add_row(k, v)
     if s.leaky:
