@@ -54,10 +54,11 @@ def transform(grid):
 '''
 
 
-def log_forger(entry: str, then: str = "return grid") -> str:
-    """A program that writes `entry` (bytes of JSON text, or any bytes) into the sandbox's shared report log."""
+def log_forger(entry: str, then: str = "os._exit(0)") -> str:
+    """A program that writes `entry` (bytes of JSON text, or any bytes) into the sandbox's shared report log, then
+    (by default) ends at once, so that the forged entries are what the sandbox reads."""
     return f'''
-import ctypes, struct
+import ctypes, os, struct
 
 def _log_region():
     for line in open("/proc/self/maps"):

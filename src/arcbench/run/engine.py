@@ -220,6 +220,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path, console: Conso
     await preflight(config)
     summaries = []
     with Sandbox(limits=SandboxLimits(timeout_s=config.exec_timeout_s, memory_mb=config.exec_memory_mb)) as sandbox:
+        _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call
         try:
             for k in range(1, config.repeat_runs + 1):
                 sub = run_dir if config.repeat_runs == 1 else run_dir / f"run_{k}"

@@ -10,18 +10,18 @@ Layout of one worker (Linux, when permitted):
                      namespaces; a new root that holds only an allowlist, read-only)
                         └─ S: init of the worker's PID namespace: reads requests, enforces deadlines, replies
                               └─ T: the template, forked before the first request; it never reads one
-                                    └─ H (per program): enters fresh PID, IPC and mount namespaces, forks P, exits
-                                          └─ P: init of the program's PID namespace: mounts a fresh scratch tmpfs
-                                                and /proc, then forks C and waits for it
-                                                └─ C: the program: unprivileged uid, rlimits, seccomp filter
+                                    └─ P (per program): init of a fresh PID namespace; enters fresh IPC and mount
+                                          namespaces, mounts a fresh scratch tmpfs and /proc, forks C, waits for it
+                                          └─ C: the program: unprivileged uid, rlimits, seccomp filter
 
 Why so many processes: a program process must never hold memory that saw another program (so it descends from T,
 not from S, whose heap has parsed every request), and everything a program leaves behind (processes, files, System V
 IPC objects) must vanish with it (so it lives in namespaces of its own, which the kernel tears down when P dies).
 
-S hands T a fresh pipe for each program (SCM_RIGHTS). T, H, P and C inherit its write end; S sees end-of-file once
-every process of the program is gone. The request reaches C through a shared read-mostly region that S rewrites
-(and wipes) before each program: [u64 length][u64 first grid][JSON].
+S hands T a fresh pipe for each program (SCM_RIGHTS). P and C inherit its write end; S sees end-of-file once every
+process of the program is gone. T answers with P's pid, and with P's exit status once P is gone. The request reaches
+C through a shared region that S wipes and rewrites before each program: [u64 length][u64 first grid][u64 output
+room][u64 program number][the request line as the harness sent it]. Only C parses it.
 
 Per-grid timeouts: C appends a report to a shared-memory log as each grid finishes (stamped with the system-wide
 monotonic clock) and writes one byte to the pipe when all are done. S sleeps until the current grid's deadline or that
@@ -239,10 +239,14 @@ def seccomp_program(machine: str, refuse_memfd: bool) -> list[tuple[int, int, in
     return prog
 
 
-def _install_seccomp(libc: Any, prog: list[tuple[int, int, int, int]]) -> None:
+def _compile_seccomp(prog: list[tuple[int, int, int, int]]) -> tuple[Any, _SockFprog]:
+    """The filter as the kernel takes it, built once in the server (each program only installs it)."""
     arr = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
-    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
-    _check(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+    return arr, _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+
+
+def _install_seccomp(libc: Any, compiled: tuple[Any, _SockFprog]) -> None:
+    _check(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(compiled[1]), 0, 0), "seccomp")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -315,7 +319,7 @@ def _error_kind(e: BaseException) -> str:
     return "memory" if isinstance(e, MemoryError) else "exception"
 
 
-def _child_setup(cfg: _Config, limits: dict[str, Any], keep_fd: int) -> None:
+def _child_setup(cfg: _Config, limits: dict[str, Any], grids: int, keep_fd: int) -> None:
     """Confine this process before any program code runs."""
     libc = _libc()
     if libc is not None and not cfg.namespaces:
@@ -334,7 +338,7 @@ def _child_setup(cfg: _Config, limits: dict[str, Any], keep_fd: int) -> None:
         _drop_capabilities(libc)
     if libc is not None:
         _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    cpu = max(1, math.ceil(float(limits["timeout_s"]) * (int(limits["grids"]) + 1))) + 1
+    cpu = max(1, math.ceil(float(limits["timeout_s"]) * (grids + 1))) + 1
     caps = [
         ("RLIMIT_CPU", cpu),  # backstop: the wall-clock deadline normally fires first
         ("RLIMIT_AS", cfg.base_vm + int(limits["memory_mb"]) * 2**20),  # the program's allowance on top of Python
@@ -359,22 +363,24 @@ def _child_setup(cfg: _Config, limits: dict[str, Any], keep_fd: int) -> None:
     os.environ.clear()
 
 
-def _child_main(cfg: _Config, req: dict[str, Any], first: int, wfd: int) -> None:
+def _child_main(cfg: _Config, wfd: int) -> None:
     """Run the program on grids[first:], reporting after each. Never returns."""
     try:
-        _child_setup(cfg, req["limits"], wfd)
+        length, first, room = struct.unpack_from("<QQQ", cfg.req, 0)
+        req = json.loads(cfg.req[32:32 + length])
+        _child_setup(cfg, req["limits"], len(req["grids"]), wfd)
     except BaseException:
         os._exit(_EXIT_SETUP_FAILED)
     with contextlib.suppress(BaseException):
-        _child_run(req, first, wfd, _Log(cfg.log), cfg.out)
+        _child_run(req, first, room, wfd, _Log(cfg.log), cfg.out)
     os._exit(0)
 
 
-def _child_run(req: dict[str, Any], first: int, wfd: int, log: _Log, out: mmap.mmap) -> None:
+def _child_run(req: dict[str, Any], first: int, room: int, wfd: int, log: _Log, out: mmap.mmap) -> None:
     import builtins
     import linecache
 
-    capture = _Capture(out, req["output_room"])
+    capture = _Capture(out, room)
     sys.stdout = sys.stderr = capture  # type: ignore[assignment]
     sys.stdin = None  # type: ignore[assignment]
     dumps, clock, write = json.dumps, time.monotonic, _write_all  # bound now: the program may replace builtins
@@ -430,7 +436,8 @@ class _Config:
 
     def __init__(self, uid: int | None, namespaces: bool, base_vm: int, seccomp: list[tuple[int, int, int, int]] | None,
                  host_scratch: str | None) -> None:
-        self.uid, self.namespaces, self.base_vm, self.seccomp = uid, namespaces, base_vm, seccomp
+        self.uid, self.namespaces, self.base_vm = uid, namespaces, base_vm
+        self.seccomp = _compile_seccomp(seccomp) if seccomp is not None else None
         self.host_scratch = host_scratch  # without namespaces: a directory per program under this one
         self.req = mmap.mmap(-1, _REQ_BYTES)  # shared by S (writes) and every program process (reads)
         self.log = mmap.mmap(-1, _LOG_BYTES)
@@ -446,7 +453,11 @@ class _Config:
 
 
 def _template_main(cfg: _Config, sock: socket.socket) -> None:
-    """T: fork a program process for each request of S. Never reads a request. Never returns."""
+    """T: fork a program process for each request of S and report its end. Never reads a request. Never returns.
+
+    Each P is the first process of a new PID namespace. A process may ask for a new one for its children only while
+    its children's namespace is its own, so T points that back at its own (setns) before each unshare.
+    """
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # S's pipes to the harness: a program process must not inherit them
@@ -455,56 +466,51 @@ def _template_main(cfg: _Config, sock: socket.socket) -> None:
         os.closerange(3, keep)
         os.closerange(keep + 1, 1 << 16)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        libc = _libc()
+        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if cfg.namespaces else -1
         while True:
             msg, fds, _, _ = socket.recv_fds(sock, 1, 1)
             if not msg or len(fds) != 1:
                 os._exit(0)
-            helper = os.fork()
-            if helper == 0:
-                _helper_main(cfg, sock, fds[0])
+            pid = 0
+            try:
+                if cfg.namespaces:
+                    _check(libc.setns(own_pid_ns, _CLONE_NEWPID), "setns")
+                    _check(libc.unshare(_CLONE_NEWPID), "unshare")
+                pid = os.fork()
+                if pid == 0:
+                    sock.close()
+                    _program_init(cfg, fds[0])
+            except OSError:
+                pid = 0
             os.close(fds[0])
-            os.waitpid(helper, 0)
-    finally:
-        os._exit(0)
-
-
-def _helper_main(cfg: _Config, sock: socket.socket, wfd: int) -> None:
-    """H: enter the program's own namespaces and fork P into them; tell S its pid. Never returns."""
-    pid = 0
-    try:
-        if cfg.namespaces:
-            libc = _libc()
-            _check(libc.unshare(_CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWNS), "unshare")
-        pid = os.fork()
-        if pid == 0:
-            sock.close()
-            _program_init(cfg, wfd)
-    except BaseException:
-        pid = 0
-    finally:
-        with contextlib.suppress(BaseException):
             sock.sendall(struct.pack("<q", pid))
+            if pid > 0:
+                _, status = os.waitpid(pid, 0)
+                sock.sendall(struct.pack("<q", status))
+    finally:
         os._exit(0)
 
 
 def _program_init(cfg: _Config, wfd: int) -> None:
-    """P: PID 1 of the program's namespace. Reads its request, prepares a fresh scratch and /proc, forks C, waits."""
+    """P: PID 1 of the program's namespace. Prepares a fresh scratch and /proc, forks C, waits for it.
+
+    P never parses the request: that is C's work, and what P touches costs copy-on-write faults twice.
+    """
     code = _EXIT_SETUP_FAILED
     try:
-        length, first = struct.unpack_from("<QQ", cfg.req, 0)
-        req = json.loads(cfg.req[16:16 + length])
         with open("/proc/self/oom_score_adj", "w") as f:  # under memory pressure, the program goes first
             f.write("1000")
         if cfg.namespaces:
+            _check(_libc().unshare(_CLONE_NEWIPC | _CLONE_NEWNS), "unshare")
             _program_mounts(cfg)
         else:
             os.setsid()  # the program's process group: S kills it whole
-            os.chdir(req["scratch"])
+            os.chdir(os.path.join(cfg.host_scratch or "/tmp", f"p{struct.unpack_from('<Q', cfg.req, 24)[0]}"))
         child = os.fork()
         if child == 0:
-            _child_main(cfg, req, first, wfd)
+            _child_main(cfg, wfd)
         os.close(wfd)
-        del req
         while True:  # PID 1: reap whatever the program leaves; end with it
             pid, status = os.waitpid(-1, 0)
             if pid == child:
@@ -537,7 +543,10 @@ class _Server:
     def __init__(self, cfg: _Config, isolation: dict[str, Any]) -> None:
         self.cfg, self.isolation = cfg, isolation
         self.counter = 0
-        self.pending: list[int] = []  # program inits killed after a reply, reaped before the next program
+        # The template runs one program init at a time and reports its wait status once it is gone: `outstanding`
+        # is the init whose status is still to be read, `last` the most recent (pid, status) read.
+        self.outstanding: int | None = None
+        self.last: tuple[int, int | None] = (0, None)
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.template = os.fork()
         if self.template == 0:
@@ -553,7 +562,7 @@ class _Server:
             self._reap_pending()
             req = json.loads(line)  # from the harness, which is trusted
             try:
-                reply, last = self.run_program(req)
+                reply, last = self.run_program(req, line.rstrip(b"\n"))
             except Exception as e:  # a bug here must cost one program, never the worker
                 failed = {"error": "crashed", "message": f"sandbox error: {type(e).__name__}: {e}"[:200], "t": 0.0}
                 reply, last = {"results": [failed] * len(req["grids"]), "stdout": "", "dropped": 0}, None
@@ -562,10 +571,9 @@ class _Server:
             if last is not None:  # after replying: the harness need not wait for the last program's teardown
                 self._kill(last)
 
-    def run_program(self, req: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int, str] | None]:
+    def run_program(self, req: dict[str, Any], line: bytes) -> tuple[dict[str, Any], tuple[int, int, str] | None]:
         """Run one program on its grids; returns the reply and the last program process, still to clean up."""
         grids, limits = req["grids"], req["limits"]
-        limits["grids"] = len(grids)
         n, timeout = len(grids), float(limits["timeout_s"])
         results: list[dict[str, Any] | None] = [None] * n
         out: list[str] = []
@@ -584,9 +592,7 @@ class _Server:
             if run is not None:
                 self._kill(run)
                 self._reap_pending()
-            payload = json.dumps({"source": req["source"], "grids": grids, "limits": limits, "output_room": room,
-                                  "scratch": scratch}).encode()
-            run = self._spawn(payload, first)
+            run = self._spawn(line, first, room)
             if run is None:
                 for i in range(first, n):
                     results[i] = {"error": "crashed", "message": "the sandbox could not start the program's process"}
@@ -605,30 +611,35 @@ class _Server:
             _remove_tree(scratch)
         return {"results": [_canonical(r) for r in results], "stdout": "".join(out), "dropped": dropped}, run
 
-    def _spawn(self, payload: bytes, first: int) -> tuple[int, int, str] | None:
+    def _spawn(self, line: bytes, first: int, room: int) -> tuple[int, int, str] | None:
         """A fresh program process from the template, its request in the shared region; None if that failed."""
-        if 16 + len(payload) > _REQ_BYTES:
+        if 32 + len(line) > _REQ_BYTES:
             return None
         self.cfg.wipe()
         struct.pack_into("<Q", self.cfg.log, 0, 8)  # an empty log: entries start after its length field
-        self.cfg.req[16:16 + len(payload)] = payload
-        struct.pack_into("<QQ", self.cfg.req, 0, len(payload), first)
+        self.cfg.req[32:32 + len(line)] = line
+        struct.pack_into("<QQQQ", self.cfg.req, 0, len(line), first, max(room, 0), self.counter)
         r, w = os.pipe()
         try:
             socket.send_fds(self.sock, [b"f"], [w])
-            data = b""
-            while len(data) < 8:
-                chunk = self.sock.recv(8 - len(data))
-                if not chunk:
-                    break
-                data += chunk
+            pid = self._template_word()
         finally:
             os.close(w)
-        pid = struct.unpack("<q", data)[0] if len(data) == 8 else 0
-        if pid <= 0:
+        if pid is None or pid <= 0:
             os.close(r)
             return None
+        self.outstanding = pid
         return pid, r, ""
+
+    def _template_word(self) -> int | None:
+        """One number from the template: a program init's pid, then its wait status."""
+        data = b""
+        while len(data) < 8:
+            chunk = self.sock.recv(8 - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return struct.unpack("<q", data)[0]
 
     def _output(self, room: int) -> tuple[str, int]:
         """What the last program process printed (at most `room` characters) and how many characters it dropped."""
@@ -704,40 +715,31 @@ class _Server:
         return "crashed", f"the program's process exited with code {code} (os._exit or similar)"
 
     def _wait(self, pid: int) -> int | None:
-        """P's wait status. P is re-parented to us when H exits, which may be a moment after P started."""
-        for _ in range(2000):
-            try:
-                done, status = os.waitpid(pid, 0)
-                if done:
-                    with contextlib.suppress(ValueError):
-                        self.pending.remove(pid)
-                    return status
-            except ChildProcessError:
-                time.sleep(0.0005)
-        return None
+        """P's wait status, as the template (its parent) reports it once P and its namespace are gone."""
+        if self.outstanding == pid:
+            self.outstanding = None
+            self.last = (pid, self._template_word())
+        return self.last[1] if self.last[0] == pid else None
 
     def _kill(self, run: tuple[int, int, str]) -> None:
         """Kill the program: P is its PID namespace's init, so every process it started dies with it."""
         pid, fd, scratch = run
         with contextlib.suppress(OSError):
             os.close(fd)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if self.cfg.namespaces:
-                os.kill(pid, signal.SIGKILL)
-            else:
-                os.killpg(pid, signal.SIGKILL)
-        if pid not in self.pending:
-            self.pending.append(pid)
+        if self.outstanding == pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if self.cfg.namespaces:
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    os.killpg(pid, signal.SIGKILL)
         if scratch:
             _remove_tree(scratch)
 
     def _reap_pending(self) -> None:
-        """Collect the killed program inits (and with them, their namespaces) before anything else starts."""
-        for pid in list(self.pending):
-            self._wait(pid)
-            with contextlib.suppress(ValueError):
-                self.pending.remove(pid)
-        while True:  # stray orphans (a helper whose template died)
+        """Wait until the killed program inits (and with them, their namespaces) are gone before anything starts."""
+        if self.outstanding is not None:
+            self._wait(self.outstanding)
+        while True:  # orphans re-parented to us as PID 1
             try:
                 if os.waitpid(-1, os.WNOHANG)[0] == 0:
                     break
