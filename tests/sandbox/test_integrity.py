@@ -212,7 +212,7 @@ def test_memory_is_bounded_for_the_whole_program(name: str) -> None:
 def test_a_worker_that_died_between_programs_is_not_charged_to_the_next() -> None:
     with Sandbox(workers=1) as sb:
         assert_healthy(sb)
-        sb._workers[0].proc.kill()  # as if it crashed after its last reply
+        os.killpg(sb._workers[0].proc.pid, 9)  # as if it crashed after its last reply
         sb._workers[0].proc.wait()
         assert_healthy(sb)
 
@@ -223,7 +223,7 @@ def test_a_worker_that_dies_mid_program_is_charged_to_that_program() -> None:
     with Sandbox(workers=1, limits=SandboxLimits(timeout_s=5)) as sb:
         assert_healthy(sb)
         worker = sb._workers[0]
-        threading.Timer(0.5, worker.proc.kill).start()
+        threading.Timer(0.5, os.killpg, (worker.proc.pid, 9)).start()
         result = sb.run_sync("import time\ndef transform(g):\n    time.sleep(3)\n    return g\n", [GRID])
         assert result.results[0].error == "crashed"
         assert_healthy(sb)
