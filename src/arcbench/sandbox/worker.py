@@ -87,7 +87,7 @@ _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_NOATIME, _MS_NODIRATIME, _MS_BIND, _MS_REC = 32, 1024, 2048, 4096, 16384
 _MS_PRIVATE, _MS_RELATIME = 1 << 18, 1 << 21
 _MNT_DETACH = 2
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _PR_SET_CHILD_SUBREAPER = 1, 38, 22, 36
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP = 1, 4, 38, 22
 _SECCOMP_MODE_FILTER = 2
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 _EXIT_SETUP_FAILED = 70
@@ -553,6 +553,9 @@ class _Server:
             self.sock.close()
             _template_main(cfg, theirs)
         theirs.close()
+        libc = _libc()
+        if libc is not None:  # our memory has read every request: not readable through /proc by a program
+            libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
     def serve(self) -> None:
         out = sys.stdout.buffer
