@@ -227,3 +227,21 @@ def test_a_worker_that_dies_mid_program_is_charged_to_that_program() -> None:
         result = sb.run_sync("import time\ndef transform(g):\n    time.sleep(3)\n    return g\n", [GRID])
         assert result.results[0].error == "crashed"
         assert_healthy(sb)
+
+
+def test_a_worker_that_sees_benchmark_data_refuses_and_the_cli_says_so(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The pool's side of the fail-closed check: a worker's refusal becomes one line and exit code 2."""
+    from arcbench.cli import main
+    from arcbench.sandbox import pool
+
+    fake = tmp_path / "worker.py"
+    fake.write_text("import json, sys\nprint(json.dumps({'hello': {'refuse': 'ARC task data is readable inside the "
+                    "sandbox (/x/arc1.json)'}}), flush=True)\nsys.stdin.read()\n")
+    monkeypatch.setattr(pool, "WORKER_PATH", fake)
+    program = tmp_path / "p.py"
+    program.write_text("def transform(g):\n    return g\n")
+    code = main(["exec", str(program), "--task", "6150a2bd"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == ["error: the sandbox refuses to run programs: ARC task data is readable inside the sandbox "
+                   "(/x/arc1.json)"]
