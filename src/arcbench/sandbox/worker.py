@@ -51,7 +51,6 @@ import mmap  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
 import select  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import stat  # noqa: E402
@@ -87,7 +86,7 @@ _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_NOATIME, _MS_NODIRATIME, _MS_BIND, _MS_REC = 32, 1024, 2048, 4096, 16384
 _MS_PRIVATE, _MS_RELATIME = 1 << 18, 1 << 21
 _MNT_DETACH = 2
-_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP = 1, 4, 38, 22
+_PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP = 4, 38, 22
 _SECCOMP_MODE_FILTER = 2
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 _EXIT_SETUP_FAILED = 70
@@ -322,8 +321,6 @@ def _error_kind(e: BaseException) -> str:
 def _child_setup(cfg: _Config, limits: dict[str, Any], grids: int, keep_fd: int) -> None:
     """Confine this process before any program code runs."""
     libc = _libc()
-    if libc is not None and not cfg.namespaces:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no namespace to die with: die with P
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -428,17 +425,15 @@ def _child_run(req: dict[str, Any], first: int, room: int, wfd: int, log: _Log, 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# T, H and P: from a clean template to a program process in namespaces of its own
+# T and P: from a clean template to a program process in namespaces of its own
 
 
 class _Config:
     """What every program process needs, fixed before T is forked (so T holds nothing a request brought)."""
 
-    def __init__(self, uid: int | None, namespaces: bool, base_vm: int, seccomp: list[tuple[int, int, int, int]] | None,
-                 host_scratch: str | None) -> None:
-        self.uid, self.namespaces, self.base_vm = uid, namespaces, base_vm
+    def __init__(self, uid: int | None, base_vm: int, seccomp: list[tuple[int, int, int, int]] | None) -> None:
+        self.uid, self.base_vm = uid, base_vm
         self.seccomp = _compile_seccomp(seccomp) if seccomp is not None else None
-        self.host_scratch = host_scratch  # without namespaces: a directory per program under this one
         self.req = mmap.mmap(-1, _REQ_BYTES)  # shared by S (writes) and every program process (reads)
         self.log = mmap.mmap(-1, _LOG_BYTES)
         self.out = mmap.mmap(-1, 16 + 4 * MAX_OUTPUT_CHARS)
@@ -467,16 +462,15 @@ def _template_main(cfg: _Config, sock: socket.socket) -> None:
         os.closerange(keep + 1, 1 << 16)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         libc = _libc()
-        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if cfg.namespaces else -1
+        own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY)
         while True:
             msg, fds, _, _ = socket.recv_fds(sock, 1, 1)
             if not msg or len(fds) != 1:
                 os._exit(0)
             pid = 0
             try:
-                if cfg.namespaces:
-                    _check(libc.setns(own_pid_ns, _CLONE_NEWPID), "setns")
-                    _check(libc.unshare(_CLONE_NEWPID), "unshare")
+                _check(libc.setns(own_pid_ns, _CLONE_NEWPID), "setns")
+                _check(libc.unshare(_CLONE_NEWPID), "unshare")
                 pid = os.fork()
                 if pid == 0:
                     sock.close()
@@ -501,12 +495,8 @@ def _program_init(cfg: _Config, wfd: int) -> None:
     try:
         with open("/proc/self/oom_score_adj", "w") as f:  # under memory pressure, the program goes first
             f.write("1000")
-        if cfg.namespaces:
-            _check(_libc().unshare(_CLONE_NEWIPC | _CLONE_NEWNS), "unshare")
-            _program_mounts(cfg)
-        else:
-            os.setsid()  # the program's process group: S kills it whole
-            os.chdir(os.path.join(cfg.host_scratch or "/tmp", f"p{struct.unpack_from('<Q', cfg.req, 24)[0]}"))
+        _check(_libc().unshare(_CLONE_NEWIPC | _CLONE_NEWNS), "unshare")
+        _program_mounts(cfg)
         child = os.fork()
         if child == 0:
             _child_main(cfg, wfd)
@@ -574,7 +564,7 @@ class _Server:
             if last is not None:  # after replying: the harness need not wait for the last program's teardown
                 self._kill(last)
 
-    def run_program(self, req: dict[str, Any], line: bytes) -> tuple[dict[str, Any], tuple[int, int, str] | None]:
+    def run_program(self, req: dict[str, Any], line: bytes) -> tuple[dict[str, Any], tuple[int, int] | None]:
         """Run one program on its grids; returns the reply and the last program process, still to clean up."""
         grids, limits = req["grids"], req["limits"]
         n, timeout = len(grids), float(limits["timeout_s"])
@@ -582,13 +572,6 @@ class _Server:
         out: list[str] = []
         dropped = 0
         room = min(int(limits["max_output_chars"]), MAX_OUTPUT_CHARS)
-        self.counter += 1
-        scratch = ""
-        if not self.cfg.namespaces:
-            scratch = os.path.join(self.cfg.host_scratch or "/tmp", f"p{self.counter}")
-            os.mkdir(scratch, 0o700)
-            if self.cfg.uid is not None:
-                os.chown(scratch, self.cfg.uid, self.cfg.uid)
         first = 0
         run = None
         while first < n:
@@ -608,13 +591,9 @@ class _Server:
             if stopped_at is None:
                 break
             first = stopped_at + 1
-        if run is not None:
-            run = (*run[:2], scratch)
-        elif scratch:
-            _remove_tree(scratch)
         return {"results": [_canonical(r) for r in results], "stdout": "".join(out), "dropped": dropped}, run
 
-    def _spawn(self, line: bytes, first: int, room: int) -> tuple[int, int, str] | None:
+    def _spawn(self, line: bytes, first: int, room: int) -> tuple[int, int] | None:
         """A fresh program process from the template, its request in the shared region; None if that failed."""
         if 32 + len(line) > _REQ_BYTES:
             return None
@@ -632,7 +611,7 @@ class _Server:
             os.close(r)
             return None
         self.outstanding = pid
-        return pid, r, ""
+        return pid, r
 
     def _template_word(self) -> int | None:
         """One number from the template: a program init's pid, then its wait status."""
@@ -651,10 +630,10 @@ class _Server:
         text = self.cfg.out[16:16 + used].decode("utf-8", "replace")[:max(room, 0)]
         return text, dropped if dropped < 1 << 62 else 0
 
-    def _collect(self, run: tuple[int, int, str], results: list[dict[str, Any] | None], first: int,
+    def _collect(self, run: tuple[int, int], results: list[dict[str, Any] | None], first: int,
                  timeout: float) -> int | None:
         """Wait for the program to finish, die or overrun; returns the grid to restart after (None: finished)."""
-        pid, fd, _ = run
+        pid, fd = run
         n = len(results)
         state = _LogReader(self.cfg.log, first)
         deadline = time.monotonic() + timeout
@@ -686,7 +665,7 @@ class _Server:
                 return self._fail(run, results, state, "timeout", f"{where} ran past the time limit of {timeout:g} s",
                                   timeout)
 
-    def _fail(self, run: tuple[int, int, str], results: list[dict[str, Any] | None], state: _LogReader, kind: str,
+    def _fail(self, run: tuple[int, int], results: list[dict[str, Any] | None], state: _LogReader, kind: str,
               why: str, elapsed: float = 0.0) -> int | None:
         """Record a failure of the running program; returns the grid to resume after (None: give up on the rest)."""
         self._kill(run)
@@ -724,19 +703,14 @@ class _Server:
             self.last = (pid, self._template_word())
         return self.last[1] if self.last[0] == pid else None
 
-    def _kill(self, run: tuple[int, int, str]) -> None:
+    def _kill(self, run: tuple[int, int]) -> None:
         """Kill the program: P is its PID namespace's init, so every process it started dies with it."""
-        pid, fd, scratch = run
+        pid, fd = run
         with contextlib.suppress(OSError):
             os.close(fd)
         if self.outstanding == pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                if self.cfg.namespaces:
-                    os.kill(pid, signal.SIGKILL)
-                else:
-                    os.killpg(pid, signal.SIGKILL)
-        if scratch:
-            _remove_tree(scratch)
+                os.kill(pid, signal.SIGKILL)
 
     def _reap_pending(self) -> None:
         """Wait until the killed program inits (and with them, their namespaces) are gone before anything starts."""
@@ -748,12 +722,6 @@ class _Server:
                     break
             except ChildProcessError:
                 break
-
-
-def _remove_tree(path: str) -> None:
-    """Remove a program's host scratch directory (only without namespaces); never raises (a tree may be hostile)."""
-    with contextlib.suppress(Exception):  # RecursionError on a tree thousands of levels deep
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _canonical(r: Any) -> dict[str, Any]:
@@ -1063,12 +1031,6 @@ def _isolate(isolation: dict[str, Any], home: str) -> bool:
     return True
 
 
-def _host_scratch(home: str) -> str:
-    path = os.path.join(home, "scratch")
-    os.makedirs(path, 0o711, exist_ok=True)
-    return path
-
-
 def _become_init(isolation: dict[str, Any]) -> None:
     """Fork into the new PID namespace; the original process waits and mirrors the init's exit."""
     pid = os.fork()
@@ -1152,31 +1114,27 @@ def main(argv: list[str]) -> None:
         f.write("-1000")  # the server and the template: never the OOM killer's choice (programs set +1000)
     for name in _PRELOAD:
         __import__(name)
-    namespaces = _isolate(isolation, home)
-    if namespaces:
+    if _isolate(isolation, home):
         _become_init(isolation)
         found = importable_benchmark() or find_benchmark_data()
         if found is not None:
             isolation.setdefault("refuse", f"ARC task data is readable inside the sandbox ({found})")
     else:
         isolation["refuse"] = "the sandbox cannot hide the benchmark's data on this platform (no namespaces)"
-    seccomp = seccomp_program(platform.machine(), refuse_memfd=not memory_cgroup) if _libc() is not None else None
-    isolation["seccomp"] = (f"{sum(1 for ins in seccomp if ins[0] == 0x06) - 2} refusals" if seccomp else "none")
+    if isolation.get("refuse"):  # fail closed: say why, run nothing
+        sys.stdout.write(json.dumps({"hello": isolation}) + "\n")
+        sys.stdout.flush()
+        return
+    seccomp = seccomp_program(platform.machine(), refuse_memfd=not memory_cgroup)
+    isolation["seccomp"] = f"{sum(1 for ins in seccomp if ins[0] == 0x06) - 2} refusals" if seccomp else "none"
     isolation["memory_cgroup"] = memory_cgroup
-    isolation["program_namespaces"] = "pid, ipc, mount" if namespaces else "none"
-    cfg = _Config(uid, namespaces, _vm_size_bytes() + (64 << 20), seccomp,
-                  None if namespaces else _host_scratch(home))
+    isolation["program_namespaces"] = "pid, ipc, mount"
+    cfg = _Config(uid, _vm_size_bytes() + (64 << 20), seccomp)
     import gc
 
     gc.collect()
     gc.freeze()  # children never touch these objects' pages for garbage collection: cheaper forks
-    server = _Server(cfg, isolation)
-    try:
-        server.serve()
-    finally:
-        if not namespaces:
-            shutil.rmtree(home, ignore_errors=True)
-
+    _Server(cfg, isolation).serve()
 
 if __name__ == "__main__":
     main(sys.argv[1:])
