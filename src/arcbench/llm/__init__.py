@@ -1,19 +1,40 @@
-"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> CallEvent`.
+"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> Completion`.
 
 `make_model(config)` gives the offline baseline or an `OpenAIChatModel` for any OpenAI-compatible endpoint;
-`resolve_api_key` finds the key (environment or .env) without ever storing it.
+`resolve_api_key` finds the key (environment or .env) without ever storing it; `check_reachable` tells in one line
+when an endpoint is not there at all.
 """
 
-from arcbench.llm.base import ChatModel, ClientConfig, ReasoningEffort
+from arcbench.llm.base import (
+    ChatModel,
+    ClientConfig,
+    Completion,
+    CostSource,
+    FailureKind,
+    Message,
+    ReasoningEffort,
+    RetryRecord,
+    Usage,
+)
 from arcbench.llm.factory import make_model
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
 from arcbench.llm.openai_chat import OpenAIChatModel
+from arcbench.llm.reachability import check_reachable
+from arcbench.llm.reasoning import content_text
 
 __all__ = [
     "ChatModel",
     "ClientConfig",
+    "Completion",
+    "CostSource",
+    "FailureKind",
+    "Message",
     "OpenAIChatModel",
     "ReasoningEffort",
+    "RetryRecord",
+    "Usage",
+    "check_reachable",
+    "content_text",
     "is_local_url",
     "key_env_name",
     "make_model",

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from arcbench.data.types import Example
+from collections.abc import Sequence
+from typing import Protocol
+
+from arcbench.data.types import Example, Grid
 from arcbench.prompts.grids import grid_to_text, shape_text
 from arcbench.prompts.render import template
-from arcbench.run.records import ExampleResult
 
 
-def _details(ex: Example, res: ExampleResult) -> str:
+class TrainResult(Protocol):
+    """What feedback needs of a program's result on one training example (the solver's `ExampleResult` has it)."""
+
+    @property
+    def output(self) -> Grid | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def correct(self) -> bool: ...
+    @property
+    def pixel_accuracy(self) -> float: ...
+
+
+def _details(ex: Example, res: TrainResult) -> str:
     if res.correct:
         return "Solved: your output matches the expected output exactly.\n"
     lines = []
@@ -29,7 +46,7 @@ def _details(ex: Example, res: ExampleResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_feedback(train: list[Example], results: list[ExampleResult] | None) -> str:
+def render_feedback(train: list[Example], results: Sequence[TrainResult] | None) -> str:
     """The next user message. `results` is None when the reply held no program."""
     if results is None:
         return template("feedback_nocode").substitute().strip()
