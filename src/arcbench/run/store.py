@@ -61,15 +61,16 @@ def read_model(path: Path, model: type[M]) -> M:
     return model.model_validate_json(path.read_text())
 
 
-def read_record(path: Path, model: type[M]) -> M:
+def read_record(path: Path, model: type[M], what: str | None = None) -> M:
     """Like `read_model`, for files a user points arcbench at: a file that is not a valid record is a UserError
-    naming the file, the field and the problem."""
+    naming the file, the field and the problem (`what` names the record for people, e.g. "run config")."""
     try:
         return read_model(path, model)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
+        kind = f"{what} arcbench can read" if what else f"valid {model.__name__}"
+        raise UserError(f"{path}: not a {kind} ({where}: {first['msg']})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"{path}: cannot read ({e})") from None
 
