@@ -12,11 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from arcbench.cli import DataDirOpt, DatasetOpt, app, out
+from arcbench.commands.shared import DataDirOpt, DatasetOpt, out
 from arcbench.errors import UserError
 
 
-@app.command("exec")
 def exec_cmd(
     program: Annotated[Path, typer.Argument(help="A Python file that defines transform(grid).")],
     task_id: Annotated[str, typer.Option("--task", "-t", help="Task id.")],
@@ -83,3 +82,7 @@ def _table(task_id: str, rows: list[dict[str, Any]]) -> Any:
         table.add_row(r["split"], str(r["index"]), Text(correct, style="green" if r["correct"] else "red"), pixels,
                       Text(error), f"{r['duration_s'] * 1000:.1f} ms")
     return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("exec")(exec_cmd)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from arcbench.cli import app, out
+from arcbench.commands.shared import out
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
@@ -25,7 +25,6 @@ def _write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-@app.command("report")
 def report_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (single or --repeat-runs).")],
     open_: Annotated[bool, typer.Option("--open", help="Open the report in the default browser.")] = False,
@@ -44,3 +43,7 @@ def report_cmd(
     out.print(f"report: {dest} ({len(page.encode()) / 1e6:.1f} MB, {len(logs)} tasks)", markup=False)
     if open_:
         webbrowser.open(dest.resolve().as_uri())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_cmd)
