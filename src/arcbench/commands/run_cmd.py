@@ -174,7 +174,7 @@ def run_cmd(
             with flag_errors(_FLAG_OF_FIELD):
                 config = resumed(saved.config, changes)
         except FixedOnResume as e:
-            flag = _FLAG_OF_FIELD.get(e.field, e.field)
+            flag = next((_FLAGS[n][0] for n in sorted(asked) if e.field in _FLAGS.get(n, ("", ()))[1]), e.field)
             raise UserError(f"{flag} cannot change when resuming: the run was started with {e.saved!r} and that "
                             "decides what it measures (start a new run instead)") from None
         tasks = tasks_for_resume(saved)
