@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from arcbench.data.types import Grid
+from arcbench.data.validate import is_grid
 from arcbench.sandbox.types import GridResult, ProgramResult, SandboxLimits
 
 WORKER_PATH = Path(__file__).with_name("worker.py")
@@ -223,14 +224,3 @@ def _parse_grid_result(r: Any) -> GridResult:
     message = r.get("message")
     return GridResult(error=kind if kind in _ERROR_KINDS else "crashed",
                       message=message if isinstance(message, str) else "", duration_s=duration)
-
-
-def is_grid(x: Any) -> bool:
-    """A rectangular list of 1-30 lists of 1-30 ints 0-9 (exactly `int`, not bool)."""
-    if type(x) is not list or not 1 <= len(x) <= 30:
-        return False
-    width = len(x[0]) if type(x[0]) is list else -1
-    if not 1 <= width <= 30:
-        return False
-    return all(type(row) is list and len(row) == width and all(type(v) is int and 0 <= v <= 9 for v in row)
-               for row in x)
