@@ -48,7 +48,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=3)
     args = ap.parse_args()
 
-    from arcbench.llm import ClientConfig, make_model
+    from arcbench.llm import ClientConfig
+    from arcbench.providers import make_model
     from arcbench.run.config import RunConfig
     from arcbench.run.engine import run, select_tasks
 

@@ -7,9 +7,10 @@ import math
 
 from arcbench.baseline import solve_messages
 from arcbench.baseline.model import BaselineModel
-from arcbench.llm import ClientConfig, make_model
+from arcbench.llm import ClientConfig
 from arcbench.prompts.grids import grid_to_text
 from arcbench.prompts.render import task_messages
+from arcbench.providers import make_model
 from tests.baseline.helpers import code_of, run_in_process
 from tests.loop_ticks import ticking
 

@@ -155,7 +155,8 @@ def run_cmd(
     --max-attempts, --base-url, --api-key-env, --stream, --quiet) override the saved ones; flags that would change
     what the run measures are refused."""
     from arcbench.commands.run_display import RunDisplay
-    from arcbench.llm import make_model, resolve_api_key
+    from arcbench.llm import resolve_api_key
+    from arcbench.providers import make_model
     from arcbench.report.terminal import aggregate_table, summary_table
     from arcbench.run.config import FixedOnResume, RunConfig, default_run_dir, read_saved_config, resumed
     from arcbench.run.engine import run, tasks_for_resume

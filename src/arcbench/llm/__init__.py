@@ -1,8 +1,8 @@
 """The one seam between arcbench and every model: `ChatModel.complete(messages) -> Completion`.
 
-`make_model(config)` gives the offline baseline or an `OpenAIChatModel` for any OpenAI-compatible endpoint;
-`resolve_api_key` finds the key (environment or .env) without ever storing it; `check_reachable` tells in one line
-when an endpoint is not there at all.
+`OpenAIChatModel` talks to any OpenAI-compatible endpoint (`arcbench.providers.make_model` picks it, or the offline
+baseline, for a config); `resolve_api_key` finds the key (environment or .env) without ever storing it;
+`check_reachable` tells in one line when an endpoint is not there at all.
 """
 
 from arcbench.llm.base import (
@@ -16,7 +16,6 @@ from arcbench.llm.base import (
     RetryRecord,
     Usage,
 )
-from arcbench.llm.factory import make_model
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
 from arcbench.llm.openai_chat import OpenAIChatModel
 from arcbench.llm.reachability import check_reachable
@@ -37,6 +36,5 @@ __all__ = [
     "content_text",
     "is_local_url",
     "key_env_name",
-    "make_model",
     "resolve_api_key",
 ]
