@@ -5,6 +5,8 @@ baseline, for a config); `resolve_api_key` finds the key (environment or .env) w
 `check_reachable` tells in one line when an endpoint is not there at all.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from arcbench.llm.base import (
     ChatModel,
     ClientConfig,
@@ -17,9 +19,24 @@ from arcbench.llm.base import (
     Usage,
 )
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
-from arcbench.llm.openai_chat import OpenAIChatModel
-from arcbench.llm.reachability import check_reachable
 from arcbench.llm.reasoning import content_text
+
+if TYPE_CHECKING:
+    from arcbench.llm.openai_chat import OpenAIChatModel
+    from arcbench.llm.reachability import check_reachable
+
+# The HTTP client stack (openai, httpx) loads on first use: the baseline's worker processes, the test server and
+# `arcbench --help` import this package for its types and never call an endpoint.
+_LAZY = {"OpenAIChatModel": "arcbench.llm.openai_chat", "check_reachable": "arcbench.llm.reachability"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChatModel",
