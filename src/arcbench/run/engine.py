@@ -164,12 +164,14 @@ class _Run:
         return log
 
 
-async def run(config: RunConfig, model: ChatModel, run_dir: Path, tasks: list[LabelledTask] | None = None, *,
+async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: list[LabelledTask] | None = None, *,
               observer: RunObserver | None = None) -> RunResult:
     """Run (or resume: the same call on an existing run directory) every repeat of a configured run.
 
     `tasks` defaults to the ones the config selects (a resume passes the saved ones). The model is closed at the end.
+    Exported as `arcbench.evaluate`.
     """
+    run_dir = Path(run_dir)
     watch = observer or SilentObserver()
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
