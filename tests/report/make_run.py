@@ -178,12 +178,12 @@ def write_run(run_dir: Path, logs: Sequence[TaskLog], config: SavedConfig) -> Pa
     for log in logs:
         for t in log.turns:
             events.append(CallEvent(call_id=t.call_id, task_id=log.task_id, turn=t.index, time="2025-01-01T00:00:00Z",
-                                    model=config.model, request={"messages": []}, content=t.response,
+                                    model=config.config.client.model, request={"messages": []}, content=t.response,
                                     reasoning=t.reasoning, usage=t.usage, cost_usd=t.cost_usd,
                                     error_kind=t.error_kind, error_message=t.error_message))
         write_json_atomic(run_dir / "tasks" / f"{log.task_id}.json", log)
     events.close()
-    write_json_atomic(run_dir / "summary.json", summarize(logs, leaky=config.leaky, wall_time_s=12.0))
+    write_json_atomic(run_dir / "summary.json", summarize(logs, leaky=config.config.leaky, wall_time_s=12.0))
     return run_dir
 
 

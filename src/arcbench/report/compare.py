@@ -98,13 +98,13 @@ def _value(values: list[float | None]) -> Value:
 
 def config_stats(run: LoadedRun, name: str) -> ConfigStats:
     sums = _summaries(run)
-    cfg = run.config
+    cfg = run.config.config if run.config else None
 
     def per_run(f) -> Value:  # type: ignore[no-untyped-def]
         return _value([f(s) for s in sums])
 
     return ConfigStats(
-        name=name, path=str(run.path), model=cfg.model if cfg else None, mode=cfg.mode if cfg else None,
+        name=name, path=str(run.path), model=cfg.client.model if cfg else None, mode=cfg.mode if cfg else None,
         dataset=cfg.dataset if cfg else None, subset=cfg.subset if cfg else None, runs=len(sums),
         tasks=sums[0].total_tasks if sums else 0,
         scored_tasks=per_run(lambda s: s.scored_tasks),

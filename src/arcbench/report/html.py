@@ -390,8 +390,8 @@ def render_report(run: LoadedRun, expected: Expected) -> str:
     """The whole report page for a run directory (single or repeat). `expected` maps task ids to test outputs
     (None where not available); it is only drawn, never used to pick anything."""
     title = f"arcbench report · {run.name}"
-    c = run.config
-    sub = " · ".join(_e(x) for x in ((c.model, c.dataset, c.subset) if c else ()) if x)
+    c = run.config.config if run.config else None
+    sub = " · ".join(_e(x) for x in ((c.client.model, c.dataset, c.subset) if c else ()) if x)
     parts = [f"<header><h1>{_e(title)}</h1><p class='muted'>{sub}</p></header>"]
     if run.leaky:
         parts.append('<div class="banner">leaky run: the stop rule read test labels.</div>')

@@ -37,11 +37,11 @@ class LoadedRun:
     @property
     def label(self) -> str:
         """A short human name: the directory name plus the model, when the config knows it."""
-        return f"{self.name} ({self.config.model})" if self.config else self.name
+        return f"{self.name} ({self.config.config.client.model})" if self.config else self.name
 
     @property
     def leaky(self) -> bool:
-        return bool(self.config and self.config.leaky)
+        return bool(self.config and self.config.config.leaky)
 
 
 def _read_config(path: Path) -> SavedConfig | None:

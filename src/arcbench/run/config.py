@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from arcbench import __version__
 from arcbench.errors import UserError
@@ -102,7 +102,7 @@ class SavedConfig(BaseModel):
     """config.json: the settings plus what is needed to reproduce and resume the run.
 
     The file also carries flat copies of the essentials (model, dataset, ...) for readers that do not know the
-    nesting; they are computed from `config` when written and ignored when read."""
+    nesting; they are written from `config` and ignored when read: `config` is the one source."""
 
     schema_version: int = 1
     arcbench_version: str
@@ -116,50 +116,14 @@ class SavedConfig(BaseModel):
         return cls(arcbench_version=__version__, template_hash=template_hash(), created_at=now_iso(),
                    task_ids=task_ids, config=config)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def dataset(self) -> str:
-        return self.config.dataset
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def subset(self) -> str:
-        return self.config.subset
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def data_dir(self) -> str | None:
-        return self.config.data_dir
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def model(self) -> str:
-        return self.config.client.model
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def base_url(self) -> str | None:
-        return self.config.client.base_url
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def mode(self) -> str:
-        return self.config.mode
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def max_turns(self) -> int:
-        return self.config.max_turns
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def stop_when(self) -> str:
-        return self.config.stop_when
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def leaky(self) -> bool:
-        return self.config.leaky
+    @model_serializer(mode="wrap")
+    def _with_flat_copies(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        c = self.config
+        data.update(dataset=c.dataset, subset=c.subset, data_dir=c.data_dir, model=c.client.model,
+                    base_url=c.client.base_url, mode=c.mode, max_turns=c.max_turns, stop_when=c.stop_when,
+                    leaky=c.leaky)
+        return data
 
 
 def default_run_dir(config: RunConfig, now: datetime | None = None) -> Path:
