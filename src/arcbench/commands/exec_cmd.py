@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from arcbench.commands.shared import DataDirOpt, DatasetOpt, out
+from arcbench.commands.shared import DataDirOpt, DatasetOpt, flag_errors, out
 from arcbench.errors import UserError
 
 
@@ -35,8 +35,8 @@ def exec_cmd(
         source = program.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"{program}: cannot read the program ({e})") from e
-    if not timeout > 0:
-        raise UserError(f"--timeout must be positive (got {timeout:g})")
+    with flag_errors({"timeout_s": "--timeout"}):
+        limits = SandboxLimits(timeout_s=timeout)
     pool = load_pool(dataset, Path(data_dir) if data_dir else None)
     found = [split[task_id] for split in pool.values() if task_id in split]
     if not found:
@@ -47,7 +47,7 @@ def exec_cmd(
     tests = lt.test_outputs or [None] * len(task.test_inputs)
     cases += [("test", i, expected) for i, expected in enumerate(tests)]
     grids = [e.input for e in task.train] + list(task.test_inputs)
-    with Sandbox(workers=1, limits=SandboxLimits(timeout_s=timeout)) as sandbox:
+    with Sandbox(workers=1, limits=limits) as sandbox:
         result = sandbox.run_sync(source, grids)
 
     rows = []

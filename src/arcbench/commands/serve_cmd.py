@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from arcbench.commands.shared import group, out
+from arcbench.commands.shared import flag_errors, group, out
 from arcbench.errors import UserError
 from arcbench.testing.server import ChatServer
 
@@ -72,7 +72,9 @@ def serve_baseline(
         from arcbench.baseline.model import BaselineModel
     except ImportError:
         raise UserError("the offline baseline model is not available in this installation") from None
-    model = BaselineModel(ClientConfig(model="baseline", baseline_time_s=baseline_time))
+    with flag_errors({"baseline_time_s": "--baseline-time"}):
+        config = ClientConfig(model="baseline", baseline_time_s=baseline_time)
+    model = BaselineModel(config)
     _run(ChatServer(ModelResponder(model), host, port, model_ids=("baseline",)), "baseline", quiet)
 
 

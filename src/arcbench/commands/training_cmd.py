@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
-from arcbench.commands.shared import out
+from arcbench.commands.shared import flag_errors, out
 from arcbench.errors import UserError
+
+_FLAGS = {"format": "--format", "validation": "--validation", "limit": "--limit", "augment": "--augment",
+          "workers": "--workers", "output": "--output"}
 
 
 def training_data_cmd(
@@ -38,15 +41,14 @@ def training_data_cmd(
     from arcbench.training.pipeline import TrainingOptions, generate
     from arcbench.training.report import report_table
 
-    if fmt not in ("openai", "parquet"):
-        raise UserError(f"--format must be openai or parquet (got {fmt!r})")
     if output is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         output = Path("training_data") / f"{stamp}.{'parquet' if fmt == 'parquet' else 'jsonl'}"
     if output.exists() and output.is_dir():
         raise UserError(f"--output {output} is a directory: give a file name")
-    options = TrainingOptions(output=output, format=fmt, validation=validation, limit=limit,  # type: ignore[arg-type]
-                              include_correct=include_correct, augment=augment, seed=seed, workers=workers)
+    with flag_errors(_FLAGS):
+        options = TrainingOptions(output=output, format=fmt, validation=validation, limit=limit,  # type: ignore[arg-type]
+                                  include_correct=include_correct, augment=augment, seed=seed, workers=workers)
     report = generate(run_dirs, options, out, quiet=quiet)
     out.print(report_table(report))
     if report.kept == 0 and report.with_correct + report.without_correct > 0:
