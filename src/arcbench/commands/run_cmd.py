@@ -109,7 +109,8 @@ def run_cmd(
     limit: Annotated[int | None, typer.Option("--limit", help="Run only the first N tasks of the subset.")] = None,
     max_turns: Annotated[int, typer.Option("--max-turns", "--max_turns",
                                            help="Model calls per task (turns or samples).")] = 3,
-    mode: Annotated[str, typer.Option("--mode", help="feedback | independent | hybrid.")] = "feedback",
+    mode: Annotated[str, typer.Option("--mode", help="Strategy: feedback | independent | hybrid (a name in "
+                                      "arcbench.solve.STRATEGIES).")] = "feedback",
     independent_attempts: Annotated[bool, typer.Option(
         "--independent-attempts", "--independent_attempts", help="Same as --mode independent.")] = False,
     max_workers: Annotated[int, typer.Option("--max-workers", "--max_workers",
