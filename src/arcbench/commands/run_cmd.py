@@ -177,8 +177,9 @@ def run_cmd(
                 config = resumed(saved.config, changes)
         except FixedOnResume as e:
             flag = next((_FLAGS[n][0] for n in sorted(asked) if e.field in _FLAGS.get(n, ("", ()))[1]), e.field)
-            raise UserError(f"{flag} cannot change when resuming: the run was started with {e.saved!r} and that "
-                            "decides what it measures (start a new run instead)") from None
+            started = "without it" if e.saved in (None, {}) else f"with {e.saved!r}"
+            raise UserError(f"{flag} cannot change when resuming: the run was started {started} and that decides "
+                            "what it measures (start a new run instead)") from None
         tasks = tasks_for_resume(saved)
         applied = sorted({_FLAGS[n][0] for n in asked if n in _FLAGS})
         out.print(f"Resuming {directory} ({len(tasks)} tasks, model {config.client.model})"
