@@ -18,8 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-
 # A different program each turn, as a model revising its answer would send (programs are never reused by the
 # sandbox, so this costs what a real run costs). None solves a task, so every task takes every turn.
 PROGRAMS = [
@@ -50,7 +48,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=3)
     args = ap.parse_args()
 
-    from arcbench.llm import ClientConfig, make_model
+    from arcbench.llm import ClientConfig
+    from arcbench.providers import make_model
     from arcbench.run.config import RunConfig
     from arcbench.run.engine import run, select_tasks
 
@@ -67,9 +66,8 @@ def main() -> None:
     tasks = select_tasks(config)
     model = make_model(config.client, "local")
     with tempfile.TemporaryDirectory() as tmp:
-        console = Console(file=open("/dev/null", "w"), force_terminal=False)  # noqa: SIM115
         cpu0, t0 = time.process_time(), time.perf_counter()
-        result = asyncio.run(run(config, model, Path(tmp) / "run", console, tasks))
+        result = asyncio.run(run(config, model, Path(tmp) / "run", tasks))
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     server.terminate()
     server.join()

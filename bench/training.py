@@ -18,9 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from arcbench import __version__
 from arcbench.data import load_tasks
-from arcbench.prompts.render import template_hash
+from arcbench.llm import ClientConfig
 from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.records import TaskLog, Turn
 from arcbench.run.store import write_json_atomic
@@ -61,11 +60,9 @@ PROGRAMS = [
 def write_corpus(root: Path, n_tasks: int) -> Path:
     """A run directory whose task logs hold every corpus program as one turn each."""
     tasks = load_tasks("arc-agi-1", f"shortest_training_{n_tasks}")
-    config = RunConfig(subset=f"shortest_training_{n_tasks}", max_turns=len(PROGRAMS))
-    write_json_atomic(root / "config.json", SavedConfig(
-        arcbench_version=__version__, template_hash=template_hash(), created_at="", task_ids=[t.id for t in tasks],
-        config=config, dataset=config.dataset, subset=config.subset, data_dir=None, model="corpus", base_url=None,
-        mode=config.mode, max_turns=config.max_turns, stop_when=config.stop_when, leaky=False))
+    config = RunConfig(subset=f"shortest_training_{n_tasks}", max_turns=len(PROGRAMS),
+                       client=ClientConfig(model="corpus"))
+    write_json_atomic(root / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
     for lt in tasks:
         turns = [Turn(index=i, sample=0, turn_in_sample=i + 1, call_id=f"{lt.id}-{i}", user_message="", code=code)
                  for i, code in enumerate(PROGRAMS)]

@@ -1,93 +1,36 @@
 """The `arcbench` command. Thin: flags become configs, the package does the work.
 
-User mistakes end as one line on stderr and exit code 2 (see `main`); bugs raise.
+Each command lives in a module of `arcbench.commands` with a `register(app)` function, and is named once in
+`arcbench.commands.COMMANDS`; nothing in a command module imports this one. User mistakes end as one line on stderr
+and exit code 2 (see `main`); bugs raise.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from importlib import import_module
 
 import typer
-from rich.console import Console
 
+from arcbench import commands
+from arcbench.commands.shared import err, group
 from arcbench.errors import UserError
 from arcbench.inert import inert
 
-app = typer.Typer(
-    help="Measure how well language models solve ARC-AGI puzzles by writing programs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-tasks_app = typer.Typer(help="List and show ARC tasks.", no_args_is_help=True)
-app.add_typer(tasks_app, name="tasks")
 
-out = Console(highlight=False, soft_wrap=True)
-
-DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="arc-agi-1 or arc-agi-2.")]
-SubsetOpt = Annotated[str, typer.Option("--subset", "-s", help="A subset name, id-list file or comma-separated ids.")]
-DataDirOpt = Annotated[
-    str | None,
-    typer.Option("--data-dir", help="Load tasks from this folder of task JSON files or challenges JSON instead."),
-]
+def build_app() -> typer.Typer:
+    """The `arcbench` app with every command of `arcbench.commands.COMMANDS` registered."""
+    app = group("Measure how well language models solve ARC-AGI puzzles by writing programs.")
+    for name in commands.COMMANDS:
+        import_module(f"{commands.__name__}.{name}").register(app)
+    return app
 
 
-@tasks_app.command("list")
-def tasks_list(
-    dataset: DatasetOpt = "arc-agi-1",
-    subset: SubsetOpt = "all_training",
-    data_dir: DataDirOpt = None,
-    ids_only: Annotated[bool, typer.Option("--ids-only", help="Print task ids only.")] = False,
-) -> None:
-    """Print the tasks of a subset: id, size (cells of all grids), train and test counts, grid shapes."""
-    from arcbench.data import load_tasks
-    from arcbench.prompts.grids import shape_text
-
-    for lt in load_tasks(dataset, subset, data_dir):
-        if ids_only:
-            out.print(inert(lt.id, single_line=True), markup=False)
-            continue
-        t = lt.task
-        train = " ".join(f"{shape_text(e.input)}->{shape_text(e.output)}" for e in t.train)
-        tests = " ".join(shape_text(g) for g in t.test_inputs)
-        out.print(f"{inert(lt.id, single_line=True)}  size={lt.size}  train={len(t.train)}  test={len(t.test_inputs)}  "
-                  f"train_shapes={train}  test_shapes={tests}" + ("" if lt.scored else "  unscored"), markup=False)
-
-
-@tasks_app.command("show")
-def tasks_show(
-    task_id: Annotated[str, typer.Argument(help="Task id.")],
-    dataset: DatasetOpt = "arc-agi-1",
-    data_dir: DataDirOpt = None,
-    hide_answers: Annotated[bool, typer.Option("--hide-answers", help="Do not draw test outputs.")] = False,
-) -> None:
-    """Draw a task's grids in the terminal in the ARC colour palette."""
-    from arcbench.data import load_tasks
-    from arcbench.report.terminal import task_table
-
-    (lt,) = load_tasks(dataset, task_id, data_dir)
-    out.print(task_table(lt, show_answers=not hide_answers))
-
-
-from arcbench.commands import (  # noqa: E402  (importing a command module registers its command on `app`)
-    compare_cmd,  # noqa: F401
-    exec_cmd,  # noqa: F401
-    plot_cmd,  # noqa: F401
-    report_cmd,  # noqa: F401
-    run_cmd,  # noqa: F401
-    runs_cmd,  # noqa: F401
-    score_cmd,  # noqa: F401
-    serve_cmd,  # noqa: F401
-    submission_cmd,  # noqa: F401
-    training_cmd,  # noqa: F401
-)
+app = build_app()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns user errors into one line and exit code 2."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         # Without standalone mode, a command's `typer.Exit(code)` comes back as the return value.
         rc = app(args=argv, standalone_mode=False, prog_name="arcbench")
@@ -102,9 +45,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.TyperException as e:  # typer's usage errors: bad flag, missing argument, bad value
         ctx = getattr(e, "ctx", None)
-        if type(e).__name__ == "NoArgsIsHelpError":  # bare `arcbench` or `arcbench tasks`: help, not an error
-            out.print(ctx.get_help() if ctx else "", markup=False)
-            return 0
         path = ctx.command_path.split(" ", 1)[1] + " " if ctx and " " in ctx.command_path else ""
         err.print(f"error: {inert(e.format_message(), single_line=True)} (see `arcbench {path}--help`)",
                   markup=False)

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from arcbench.errors import UserError
-from arcbench.llm import ClientConfig, OpenAIChatModel
-from arcbench.run.records import CallEvent
+from arcbench.llm import ClientConfig, Completion, OpenAIChatModel
 from arcbench.testing import ScriptedServer
 from tests.fixtures_server import scripted_config
 
@@ -20,11 +19,11 @@ KEY = "sk-arcbench-DISTINCTIVE-fake-key-0123456789"
 MESSAGES = [{"role": "system", "content": "You write programs."}, {"role": "user", "content": "Task grid 1 2 3"}]
 
 
-def _call(config: ClientConfig, messages: list[dict[str, Any]] | None = None, key: str = KEY) -> CallEvent:
-    async def go() -> CallEvent:
+def _call(config: ClientConfig, messages: list[dict[str, Any]] | None = None, key: str = KEY) -> Completion:
+    async def go() -> Completion:
         model = OpenAIChatModel(config, key)
         try:
-            return await model.complete(messages or MESSAGES, task_id="t1", turn=1)
+            return await model.complete(messages or MESSAGES)
         finally:
             await model.aclose()
 
@@ -222,11 +221,11 @@ def test_backoff_without_retry_after_grows_within_bounds(scripted_server):
 def test_rate_limit_delay_spaces_request_starts_across_tasks(scripted_server):
     config = scripted_config(scripted_server, rate_limit_delay_s=0.25)
 
-    async def go() -> list[CallEvent]:
+    async def go() -> list[Completion]:
         model = OpenAIChatModel(config, KEY)
         try:
             return await asyncio.gather(
-                *(model.complete(MESSAGES, task_id=f"t{i}", turn=1) for i in range(4))
+                *(model.complete(MESSAGES) for i in range(4))
             )
         finally:
             await model.aclose()
@@ -274,10 +273,10 @@ def test_connection_refused_is_an_api_error_after_retries():
 def test_event_keeps_the_messages_as_sent(scripted_server):
     messages = [{"role": "user", "content": "first"}]
 
-    async def go() -> CallEvent:
+    async def go() -> Completion:
         model = OpenAIChatModel(scripted_config(scripted_server), KEY)
         try:
-            return await model.complete(messages, task_id="t", turn=1)
+            return await model.complete(messages)
         finally:
             await model.aclose()
 

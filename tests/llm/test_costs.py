@@ -9,19 +9,18 @@ from genai_prices import Usage as PriceUsage
 from genai_prices import calc_price
 
 from arcbench.errors import UserError
-from arcbench.llm import ClientConfig, OpenAIChatModel
+from arcbench.llm import ClientConfig, Completion, OpenAIChatModel, Usage
 from arcbench.llm.pricing import price_call, usage_from_body
-from arcbench.run.records import CallEvent, Usage
 from tests.fixtures_server import scripted_config
 
 TOKENS = {"prompt_tokens": 1000, "completion_tokens": 2000, "reasoning_tokens": 500, "cached_tokens": 0}
 
 
-def _call(config: ClientConfig) -> CallEvent:
-    async def go() -> CallEvent:
+def _call(config: ClientConfig) -> Completion:
+    async def go() -> Completion:
         model = OpenAIChatModel(config, "local")
         try:
-            return await model.complete([{"role": "user", "content": "hi"}], task_id="t", turn=1)
+            return await model.complete([{"role": "user", "content": "hi"}])
         finally:
             await model.aclose()
 

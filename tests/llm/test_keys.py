@@ -7,8 +7,9 @@ import os
 import pytest
 
 from arcbench.errors import UserError
-from arcbench.llm import ClientConfig, OpenAIChatModel, key_env_name, make_model, resolve_api_key
+from arcbench.llm import ClientConfig, OpenAIChatModel, key_env_name, resolve_api_key
 from arcbench.llm.keys import LOCAL_PLACEHOLDER_KEY, is_local_url, redact
+from arcbench.providers import make_model
 
 OPENROUTER = "https://openrouter.ai/api/v1"
 

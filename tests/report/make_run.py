@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from arcbench.data.types import Grid
+from arcbench.llm import ClientConfig
+from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.records import (
     AttemptSource,
     CallEvent,
@@ -160,18 +162,16 @@ def write_dataset(folder: Path, specs: Sequence[TaskSpec]) -> Path:
     return folder
 
 
-def base_config(data_dir: Path | None, **over: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "schema_version": 1, "arcbench_version": "0.1.0", "template_hash": "abc123", "dataset": "arc-agi-1",
-        "subset": "custom", "data_dir": str(data_dir) if data_dir else None, "model": "test-model",
-        "base_url": "http://127.0.0.1:1/v1", "mode": "feedback", "max_turns": 3, "stop_when": "train-correct",
-        "leaky": False, "config": {"max_workers": 1, "client": {"model": "test-model"}},
-    }
-    config.update(over)
-    return config
+def base_config(data_dir: Path | None, *, model: str = "test-model", **over: Any) -> SavedConfig:
+    """The config.json of a run on the tasks in `data_dir` (custom subset); `over` sets RunConfig fields."""
+    fields: dict[str, Any] = {"dataset": "arc-agi-1", "subset": "custom",
+                              "data_dir": str(data_dir) if data_dir else None, **over}
+    config = RunConfig(client=ClientConfig(model=model, base_url="http://127.0.0.1:1/v1"), **fields)
+    return SavedConfig(arcbench_version="0.1.0", template_hash="abc123", created_at="2025-01-01T00:00:00Z",
+                       task_ids=[], config=config)
 
 
-def write_run(run_dir: Path, logs: Sequence[TaskLog], config: dict[str, Any]) -> Path:
+def write_run(run_dir: Path, logs: Sequence[TaskLog], config: SavedConfig) -> Path:
     """A single run directory: config.json, events.jsonl, tasks/<id>.json, summary.json."""
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(run_dir / "config.json", config)
@@ -179,16 +179,16 @@ def write_run(run_dir: Path, logs: Sequence[TaskLog], config: dict[str, Any]) ->
     for log in logs:
         for t in log.turns:
             events.append(CallEvent(call_id=t.call_id, task_id=log.task_id, turn=t.index, time="2025-01-01T00:00:00Z",
-                                    model=str(config.get("model")), request={"messages": []}, content=t.response,
+                                    model=config.config.client.model, request={"messages": []}, content=t.response,
                                     reasoning=t.reasoning, usage=t.usage, cost_usd=t.cost_usd,
                                     error_kind=t.error_kind, error_message=t.error_message))
         write_json_atomic(run_dir / "tasks" / f"{log.task_id}.json", log)
     events.close()
-    write_json_atomic(run_dir / "summary.json", summarize(logs, leaky=bool(config.get("leaky")), wall_time_s=12.0))
+    write_json_atomic(run_dir / "summary.json", summarize(logs, leaky=config.config.leaky, wall_time_s=12.0))
     return run_dir
 
 
-def write_repeat_run(root: Path, runs: Sequence[Sequence[TaskLog]], config: dict[str, Any]) -> Path:
+def write_repeat_run(root: Path, runs: Sequence[Sequence[TaskLog]], config: SavedConfig) -> Path:
     """A repeat run: run_1..run_N folders (each a run directory) and aggregate.json at the top."""
     root.mkdir(parents=True, exist_ok=True)
     write_json_atomic(root / "config.json", config)

@@ -48,5 +48,5 @@ def test_forging_model_finishes_every_task_and_resumes(server, tmp_path):
         return sum(r.path.endswith("/chat/completions") for r in server.requests)
 
     before = calls()
-    assert _run(server, run_dir, "--resume", str(run_dir)) == 0  # nothing left to do, nothing paid again
+    assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0  # nothing left to do, nothing paid again
     assert calls() == before

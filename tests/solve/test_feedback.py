@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from arcbench.data.types import Example
 from arcbench.prompts.feedback import MAX_EXAMPLE_CHARS, MAX_FEEDBACK_CHARS, render_feedback
-from arcbench.run.records import ExampleResult
+from arcbench.solve import ExampleResult
 
 TRAIN = [Example(input=[[1, 2]], output=[[2, 1]]), Example(input=[[3, 4]], output=[[4, 3]])]
 

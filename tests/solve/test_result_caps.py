@@ -7,7 +7,7 @@ from arcbench.data.types import Example
 from arcbench.prompts.feedback import MAX_FEEDBACK_CHARS, render_feedback
 from arcbench.run.records import TaskLog, Turn
 from arcbench.sandbox import GridResult, ProgramResult
-from arcbench.solve.solver import MAX_RESULT_MESSAGE_CHARS, record_results
+from arcbench.solve.steps import MAX_RESULT_MESSAGE_CHARS, record_results
 
 TRAIN = [Example(input=[[1, 2]], output=[[2, 1]]), Example(input=[[3, 4]], output=[[4, 3]]),
          Example(input=[[5, 6]], output=[[6, 5]])]

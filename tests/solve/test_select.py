@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from arcbench.run.records import TestRun, Turn
+from arcbench.solve import TestRun, Turn
 from arcbench.solve.select import choose_attempts
 
 A, B, C = [[1]], [[2]], [[3]]

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from arcbench.errors import UserError
-from arcbench.llm import ClientConfig, OpenAIChatModel
-from arcbench.run.records import CallEvent
+from arcbench.llm import ClientConfig, Completion, OpenAIChatModel
 from arcbench.testing import DEFAULT_CONTENT, ChatServer, ModelResponder, Reply, ScriptedServer, load_script, serve
 from tests.fixtures_server import scripted_config
 
@@ -26,11 +25,11 @@ def _conversation(user: str, assistant_turns: int = 0) -> list[dict]:
     return messages
 
 
-def _ask(config: ClientConfig, messages: list[dict]) -> CallEvent:
-    async def go() -> CallEvent:
+def _ask(config: ClientConfig, messages: list[dict]) -> Completion:
+    async def go() -> Completion:
         model = OpenAIChatModel(config, "local")
         try:
-            return await model.complete(messages, task_id="t", turn=1)
+            return await model.complete(messages)
         finally:
             await model.aclose()
 

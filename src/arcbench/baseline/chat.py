@@ -14,6 +14,7 @@ import numpy as np
 
 from arcbench.baseline.program import Step, program_source
 from arcbench.baseline.search import Candidate, search
+from arcbench.llm import content_text
 from arcbench.prompts.render import parse_task_prompt
 
 _CODE_RE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.S)
@@ -59,19 +60,10 @@ def count_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def message_text(content: Any) -> str:
-    """A message's text, whether its content is a string or a list of OpenAI content parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return "" if content is None else str(content)
-
-
 def task_text(messages: list[dict[str, Any]]) -> str | None:
     """The first user message that poses a task."""
     for m in messages:
-        text = message_text(m.get("content"))
+        text = content_text(m.get("content"))
         if m.get("role") == "user" and "## Training example" in text:
             return text
     return None
@@ -82,7 +74,7 @@ def previous_programs(messages: list[dict[str, Any]]) -> set[str]:
     found = set()
     for m in messages:
         if m.get("role") == "assistant":
-            for block in _CODE_RE.findall(message_text(m.get("content"))):
+            for block in _CODE_RE.findall(content_text(m.get("content"))):
                 found.add(block.strip())
     return found
 

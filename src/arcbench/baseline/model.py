@@ -10,13 +10,11 @@ import asyncio
 import multiprocessing
 import os
 import time
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from arcbench.baseline.chat import count_tokens, message_text, solve_messages
-from arcbench.llm.base import ClientConfig
-from arcbench.run.records import CallEvent, Message, Usage, now_iso
+from arcbench.baseline.chat import count_tokens, solve_messages
+from arcbench.llm import ClientConfig, Completion, Message, Usage, content_text
 
 MODEL_NAME = "baseline"
 
@@ -24,7 +22,7 @@ MODEL_NAME = "baseline"
 
 def usage_for(messages: list[Message], reply: str) -> Usage:
     """Token counts of the text (see `count_tokens`): the baseline has no tokenizer of its own."""
-    prompt = sum(count_tokens(message_text(m.get("content"))) for m in messages)
+    prompt = sum(count_tokens(content_text(m.get("content"))) for m in messages)
     completion = count_tokens(reply)
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
@@ -41,7 +39,7 @@ def response_body(reply: str, usage: Usage) -> dict:
 
 
 class BaselineModel:
-    """The `baseline` model (implements `arcbench.llm.base.ChatModel`). Free: every call costs $0."""
+    """The `baseline` model (implements `arcbench.llm.ChatModel`). Free: every call costs $0."""
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -54,8 +52,8 @@ class BaselineModel:
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    async def complete(self, messages: list[Message], *, task_id: str, turn: int) -> CallEvent:
-        """Answer one chat request. A failure of the worker process is returned as an `api_error` event."""
+    async def complete(self, messages: list[Message]) -> Completion:
+        """Answer one chat request. A failure of the worker process is returned as an `api_error` completion."""
         request = {"model": MODEL_NAME, "messages": messages}
         start = time.monotonic()
         loop = asyncio.get_running_loop()
@@ -64,14 +62,12 @@ class BaselineModel:
                                                self.config.baseline_time_s)
         except BrokenProcessPool as e:
             self._pool = None  # a fresh pool for the next call
-            return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=now_iso(),
-                             model=MODEL_NAME, request=request, cost_usd=0.0, cost_source="free",
-                             latency_s=time.monotonic() - start, error_kind="api_error",
-                             error_message=f"baseline worker process died: {e}")
+            return Completion(model=MODEL_NAME, request=request, cost_usd=0.0, cost_source="free",
+                              latency_s=time.monotonic() - start, error_kind="api_error",
+                              error_message=f"baseline worker process died: {e}")
         usage = usage_for(messages, reply)
-        return CallEvent(call_id=uuid.uuid4().hex, task_id=task_id, turn=turn, time=now_iso(), model=MODEL_NAME,
-                         request=request, response=response_body(reply, usage), content=reply, usage=usage,
-                         cost_usd=0.0, cost_source="free", latency_s=time.monotonic() - start)
+        return Completion(model=MODEL_NAME, request=request, response=response_body(reply, usage), content=reply,
+                          usage=usage, cost_usd=0.0, cost_source="free", latency_s=time.monotonic() - start)
 
     async def aclose(self) -> None:
         if self._pool is not None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from arcbench.baseline import primitives as P
 from arcbench.baseline.program import Step, step
+from arcbench.data.validate import MAX_SIDE
 
 Grids = list[np.ndarray]
 
@@ -62,7 +63,9 @@ def _signature(grids: Grids) -> tuple:
 
 
 def _valid(g: np.ndarray) -> bool:
-    return g.ndim == 2 and 1 <= g.shape[0] <= 30 and 1 <= g.shape[1] <= 30 and bool(((g >= 0) & (g <= 9)).all())
+    # The rule of `grid_problem`, on an array: checked for every candidate output, so without a list round trip.
+    side = 1 <= g.shape[0] <= MAX_SIDE and 1 <= g.shape[1] <= MAX_SIDE if g.ndim == 2 else False
+    return side and bool(((g >= 0) & (g <= 9)).all())
 
 
 def _apply(s: Step, grids: Grids) -> Grids | None:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from arcbench.cli import app, out
+from arcbench.commands.shared import out
 from arcbench.errors import UserError
 from arcbench.inert import inert
 
@@ -78,7 +78,6 @@ def _tables(c: Comparison) -> list[Table]:
     return [side, pairs]
 
 
-@app.command("compare")
 def compare_cmd(
     run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run directories (single or repeat runs).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
@@ -103,3 +102,7 @@ def compare_cmd(
             if ids:
                 more = f" … (+{len(ids) - 20})" if len(ids) > 20 else ""
                 out.print(inert(f"solved only by {who}: {' '.join(ids[:20])}{more}", single_line=True), markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare_cmd)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from arcbench.cli import DataDirOpt, DatasetOpt, app, out
+from arcbench.commands.shared import DataDirOpt, DatasetOpt, flag_errors, out
 from arcbench.errors import UserError
 from arcbench.inert import clip, inert
 
@@ -22,7 +22,6 @@ _SHOWN_ERROR_CHARS = 300
 """Of a failed grid's message, the table shows the last line, at most this long."""
 
 
-@app.command("exec")
 def exec_cmd(
     program: Annotated[Path, typer.Argument(help="A Python file that defines transform(grid).")],
     task_id: Annotated[str, typer.Option("--task", "-t", help="Task id.")],
@@ -42,8 +41,8 @@ def exec_cmd(
         source = program.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"{program}: cannot read the program ({e})") from e
-    if not timeout > 0:
-        raise UserError(f"--timeout must be positive (got {timeout:g})")
+    with flag_errors({"timeout_s": "--timeout"}):
+        limits = SandboxLimits(timeout_s=timeout)
     pool = load_pool(dataset, Path(data_dir) if data_dir else None)
     found = [split[task_id] for split in pool.values() if task_id in split]
     if not found:
@@ -54,7 +53,7 @@ def exec_cmd(
     tests = lt.test_outputs or [None] * len(task.test_inputs)
     cases += [("test", i, expected) for i, expected in enumerate(tests)]
     grids = [e.input for e in task.train] + list(task.test_inputs)
-    with Sandbox(workers=1, limits=SandboxLimits(timeout_s=timeout)) as sandbox:
+    with Sandbox(workers=1, limits=limits) as sandbox:
         result = sandbox.run_sync(source, grids)
 
     rows = []
@@ -90,3 +89,7 @@ def _table(task_id: str, rows: list[dict[str, Any]]) -> Any:
         table.add_row(r["split"], str(r["index"]), Text(correct, style="green" if r["correct"] else "red"), pixels,
                       Text(error), f"{r['duration_s'] * 1000:.1f} ms")
     return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("exec")(exec_cmd)

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from arcbench.cli import app, out
+from arcbench.commands.shared import out
 from arcbench.errors import UserError
 from arcbench.inert import inert
 
 
-@app.command("plot")
 def plot_cmd(
     target: Annotated[Path, typer.Argument(help="A run directory, or one task log (RUN_DIR/tasks/<task_id>.json).")],
     task: Annotated[list[str] | None, typer.Option(
@@ -29,10 +28,9 @@ def plot_cmd(
         log = read_task_log(target)
         run_dir = target.parent.parent if target.parent.name == "tasks" else target.parent
         try:
-            run = load_run(run_dir)
-            config = run.config
+            config = load_run(run_dir).config
         except UserError:  # a task log on its own: draw it without the run around it
-            config = {}
+            config = None
         name = run_dir.resolve().name if config else target.stem
         runs = [LoadedRun(path=run_dir, name=name, config=config, summary=None, tasks={log.task_id: log})]
         default_out = target.parent.parent / "plots" if target.parent.name == "tasks" else target.parent / "plots"
@@ -58,3 +56,7 @@ def plot_cmd(
             else:
                 out.print(f"{inert(tid, single_line=True)}: no turns to draw", markup=False)
     out.print(f"{written} chart(s) in {inert(str(dest), single_line=True)}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plot")(plot_cmd)

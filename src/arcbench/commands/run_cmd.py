@@ -1,16 +1,15 @@
-"""`arcbench run`: the main job."""
+"""`arcbench run`: the main job, and `--resume` to finish one."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from arcbench.cli import DataDirOpt, DatasetOpt, app
+from arcbench.commands.shared import DataDirOpt, DatasetOpt, flag_errors, given, out
 from arcbench.errors import UserError
 from arcbench.inert import inert
 
@@ -19,15 +18,87 @@ def _shown(value: object, markup: bool = False) -> str:
     """A path or model name (from a flag or a saved config) as one inert line."""
     return inert(str(value), single_line=True, markup=markup)
 
+_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # parameter: (flag, the config fields it sets)
+    "dataset": ("--dataset", ("dataset",)),
+    "subset": ("--subset", ("subset",)),
+    "data_dir": ("--data-dir", ("data_dir",)),
+    "model": ("--model", ("client.model",)),
+    "base_url": ("--base-url", ("client.base_url",)),
+    "api_key_env": ("--api-key-env", ("client.api_key_env",)),
+    "limit": ("--limit", ("limit",)),
+    "max_turns": ("--max-turns", ("max_turns",)),
+    "mode": ("--mode", ("mode",)),
+    "independent_attempts": ("--independent-attempts", ("mode",)),
+    "max_workers": ("--max-workers", ("max_workers", "client.concurrency")),
+    "rate_limit_delay": ("--rate-limit-delay", ("client.rate_limit_delay_s",)),
+    "repeat_runs": ("--repeat-runs", ("repeat_runs",)),
+    "reasoning_effort": ("--reasoning-effort", ("client.reasoning_effort",)),
+    "temperature": ("--temperature", ("client.temperature",)),
+    "max_tokens": ("--max-tokens", ("client.max_tokens",)),
+    "request_timeout": ("--request-timeout", ("client.timeout_s",)),
+    "retries": ("--max-attempts", ("client.max_attempts",)),
+    "stream": ("--stream", ("client.stream",)),
+    "extra_body": ("--extra-body", ("client.extra_body",)),
+    "price_in": ("--price-in", ("client.price_in",)),
+    "price_out": ("--price-out", ("client.price_out",)),
+    "price_provider": ("--price-provider", ("client.price_provider",)),
+    "baseline_time": ("--baseline-time", ("client.baseline_time_s",)),
+    "exec_timeout": ("--exec-timeout", ("exec_timeout_s",)),
+    "exec_memory": ("--exec-memory", ("exec_memory_mb",)),
+    "stop_when": ("--stop-when", ("stop_when",)),
+    "output_dir": ("--output-dir", ("output_dir",)),
+    "quiet": ("--quiet", ("quiet",)),
+}
+_FLAG_OF_FIELD = {}
+for _flag, _fields in _FLAGS.values():
+    for _field in _fields:
+        _FLAG_OF_FIELD.setdefault(_field, _flag)
 
-def _range(name: str, value: float | None, lo: float, hi: float | None = None) -> None:
-    if value is not None and (value < lo or (hi is not None and value > hi)):
-        bound = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
-        raise UserError(f"{name} must be {bound} (got {value:g})")
+
+def _extra_body(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"--extra-body is not valid JSON ({e.msg} at character {e.pos})") from None
+    if not isinstance(body, dict):
+        raise UserError("--extra-body must be a JSON object")
+    return body
 
 
-@app.command("run")
+def _settings(params: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """The config fields the named parameters set, by dotted name."""
+    fields: dict[str, Any] = {}
+    for name in sorted(names, key=lambda n: n == "independent_attempts"):  # it wins over --mode
+        if name not in _FLAGS:
+            continue
+        value = params[name]
+        if name == "independent_attempts":
+            if not value:
+                continue
+            value = "independent"
+        elif name == "extra_body":
+            value = _extra_body(value)
+        for field in _FLAGS[name][1]:
+            fields[field] = value
+    return fields
+
+
+def _nested(fields: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for path, value in fields.items():
+        *parents, leaf = path.split(".")
+        where = data
+        for p in parents:
+            where = where.setdefault(p, {})
+        where[leaf] = value
+    return data
+
+
 def run_cmd(
+    ctx: typer.Context,
     dataset: DatasetOpt = "arc-agi-1",
     subset: Annotated[str, typer.Option("--subset", "-s", help="Subset name, id-list file or comma-separated ids.")] = (
         "shortest_training_10"),
@@ -44,7 +115,8 @@ def run_cmd(
     limit: Annotated[int | None, typer.Option("--limit", help="Run only the first N tasks of the subset.")] = None,
     max_turns: Annotated[int, typer.Option("--max-turns", "--max_turns",
                                            help="Model calls per task (turns or samples).")] = 3,
-    mode: Annotated[str, typer.Option("--mode", help="feedback | independent | hybrid.")] = "feedback",
+    mode: Annotated[str, typer.Option("--mode", help="Strategy: feedback | independent | hybrid (a name in "
+                                      "arcbench.solve.STRATEGIES).")] = "feedback",
     independent_attempts: Annotated[bool, typer.Option(
         "--independent-attempts", "--independent_attempts", help="Same as --mode independent.")] = False,
     max_workers: Annotated[int, typer.Option("--max-workers", "--max_workers",
@@ -84,67 +156,49 @@ def run_cmd(
     resume: Annotated[str | None, typer.Option("--resume", help="Finish an interrupted run in this directory.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-turn lines.")] = False,
 ) -> None:
-    """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything."""
-    from arcbench.llm import ClientConfig, make_model, resolve_api_key
-    from arcbench.run.config import RunConfig, default_run_dir, read_saved_config
-    from arcbench.run.engine import run, tasks_for_resume
-    from arcbench.run.progress import aggregate_table, summary_table
+    """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
-    console = Console(highlight=False, soft_wrap=True)  # paths and commands stay on one line, copyable
+    With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
+    --max-attempts, --base-url, --api-key-env, --stream, --quiet) override the saved ones; flags that would change
+    what the run measures are refused."""
+    from arcbench.commands.run_display import RunDisplay
+    from arcbench.llm import resolve_api_key
+    from arcbench.providers import make_model
+    from arcbench.report.terminal import aggregate_table, summary_table
+    from arcbench.run.config import FixedOnResume, RunConfig, default_run_dir, read_saved_config, resumed
+    from arcbench.run.engine import run, tasks_for_resume
+
+    params = ctx.params
     tasks = None
     if resume:
         directory = Path(resume)
+        asked = given(ctx) - {"resume"}
+        for name, flag in (("run_dir", "--run-dir"), ("output_dir", "--output-dir")):
+            if name in asked:
+                raise UserError(f"{flag} does not go with --resume: the run directory is the one --resume names")
         saved = read_saved_config(directory)
-        config = saved.config.model_copy(update={"quiet": quiet or saved.config.quiet})
-        if max_workers != 1:
-            config.max_workers = max_workers
-            config.client.concurrency = max_workers
+        changes = _settings(params, asked)
+        try:
+            with flag_errors(_FLAG_OF_FIELD):
+                config = resumed(saved.config, changes)
+        except FixedOnResume as e:
+            flag = next((_FLAGS[n][0] for n in sorted(asked) if e.field in _FLAGS.get(n, ("", ()))[1]), e.field)
+            started = "without it" if e.saved in (None, {}) else f"with {e.saved!r}"
+            raise UserError(f"{flag} cannot change when resuming: the run was started {started} and that decides "
+                            "what it measures (start a new run instead)") from None
         tasks = tasks_for_resume(saved)
-        console.print(f"Resuming {_shown(directory)} ({len(tasks)} tasks, model {_shown(config.client.model)})",
-                      markup=False)
+        applied = sorted({_FLAGS[n][0] for n in asked if n in _FLAGS})
+        out.print(f"Resuming {_shown(directory)} ({len(tasks)} tasks, model {_shown(config.client.model)})"
+                  + (f" with {', '.join(applied)} as given" if applied else ""), markup=False)
     else:
-        if independent_attempts:
-            mode = "independent"
-        if mode not in ("feedback", "independent", "hybrid"):
-            raise UserError(f"--mode must be feedback, independent or hybrid (got {mode!r})")
-        if stop_when not in ("train-correct", "never", "test-correct"):
-            raise UserError(f"--stop-when must be train-correct, never or test-correct (got {stop_when!r})")
-        if reasoning_effort is not None and reasoning_effort not in ("low", "medium", "high"):
-            raise UserError(f"--reasoning-effort must be low, medium or high (got {reasoning_effort!r})")
-        _range("--max-turns", max_turns, 1, 100)
-        _range("--max-workers", max_workers, 1, 512)
-        _range("--repeat-runs", repeat_runs, 1, 10)
-        _range("--limit", limit, 1)
-        _range("--rate-limit-delay", rate_limit_delay, 0)
-        _range("--exec-timeout", exec_timeout, 0.01, 600)
-        _range("--exec-memory", exec_memory, 64)
-        _range("--max-attempts", retries, 1, 20)
-        _range("--request-timeout", request_timeout, 1)
-        _range("--baseline-time", baseline_time, 0.05, 600)
-        body: dict = {}
-        if extra_body:
-            try:
-                body = json.loads(extra_body)
-            except json.JSONDecodeError as e:
-                raise UserError(f"--extra-body is not valid JSON ({e.msg} at character {e.pos})") from None
-            if not isinstance(body, dict):
-                raise UserError("--extra-body must be a JSON object")
-        client = ClientConfig(
-            model=model or "gpt-4.1-nano", base_url=base_url, api_key_env=api_key_env,
-            reasoning_effort=reasoning_effort, temperature=temperature, max_tokens=max_tokens,
-            timeout_s=request_timeout, max_attempts=retries, stream=stream, extra_body=body, price_in=price_in,
-            price_out=price_out, rate_limit_delay_s=rate_limit_delay, concurrency=max_workers,
-            price_provider=price_provider, baseline_time_s=baseline_time,
-        )
-        if model is None and base_url is None and api_key_env is None and resolve_api_key(client) is None:
-            client.model = "baseline"
-            console.print("No --model and no OPENAI_API_KEY found: running the offline `baseline` model "
-                          "(set OPENAI_API_KEY, or pass --model/--base-url, to run a language model).")
-        config = RunConfig(
-            dataset=dataset, subset=subset, data_dir=data_dir, limit=limit, max_turns=max_turns, mode=mode,
-            max_workers=max_workers, repeat_runs=repeat_runs, stop_when=stop_when, exec_timeout_s=exec_timeout,
-            exec_memory_mb=exec_memory, output_dir=output_dir, quiet=quiet, client=client,
-        )
+        fields = _settings(params, set(_FLAGS))
+        fields["client.model"] = model or "gpt-4.1-nano"
+        with flag_errors(_FLAG_OF_FIELD):
+            config = RunConfig.model_validate(_nested(fields))
+        if model is None and base_url is None and api_key_env is None and resolve_api_key(config.client) is None:
+            config.client.model = "baseline"
+            out.print("No --model and no OPENAI_API_KEY found: running the offline `baseline` model "
+                      "(set OPENAI_API_KEY, or pass --model/--base-url, to run a language model).")
         directory = Path(run_dir) if run_dir else default_run_dir(config)
         if (directory / "config.json").exists():
             raise UserError(f"{directory} already holds a run: use --resume {directory} to finish it, or another "
@@ -152,18 +206,22 @@ def run_cmd(
 
     chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
-        console.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
-                      "LEAKY and its score is not an honest measurement.[/bold red]")
-    console.print(f"Run directory: {_shown(directory)}", markup=False)
+        out.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
+                  "LEAKY and its score is not an honest measurement.[/bold red]")
+    out.print(f"Run directory: {_shown(directory)}", markup=False)
     try:
-        result = asyncio.run(run(config, chat, directory, console, tasks))
+        result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet)))
     except KeyboardInterrupt:
-        console.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume "
-                      f"{_shown(directory, markup=True)}")
+        out.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume "
+                  f"{_shown(directory, markup=True)}")
         raise typer.Exit(1) from None
     for i, s in enumerate(result.summaries, 1):
         title = "SUMMARY" if len(result.summaries) == 1 else f"SUMMARY run {i}"
-        console.print(summary_table(s, title))
+        out.print(summary_table(s, title))
     if result.aggregate is not None:
-        console.print(aggregate_table(result.aggregate))
-    console.print(f"Logs: {_shown(directory)}", markup=False)
+        out.print(aggregate_table(result.aggregate))
+    out.print(f"Logs: {_shown(directory)}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_cmd)

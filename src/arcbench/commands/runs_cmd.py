@@ -7,15 +7,11 @@ from typing import Annotated
 
 import typer
 
-from arcbench.cli import app, out
-
-runs_app = typer.Typer(help="List run directories and clean out old or unfinished ones.", no_args_is_help=True)
-app.add_typer(runs_app, name="runs")
+from arcbench.commands.shared import out
 
 DirArg = Annotated[Path, typer.Argument(help="The folder that holds run directories.")]
 
 
-@runs_app.command("list")
 def runs_list(root: DirArg = Path("runs")) -> None:
     """One line per run directory, oldest first: when it started (UTC), dataset / subset, model, mode, tasks finished,
     score, cost, and whether it is complete. Folders that are not run directories are named after the list."""
@@ -31,7 +27,6 @@ def runs_list(root: DirArg = Path("runs")) -> None:
         out.print(f"skipped {s.path.name}: {s.reason}", markup=False)
 
 
-@runs_app.command("clean")
 def runs_clean(
     root: DirArg = Path("runs"),
     incomplete: Annotated[bool, typer.Option("--incomplete", help="Runs that did not finish (or are damaged).")
@@ -78,3 +73,12 @@ def runs_clean(
     else:
         out.print(f"{len(chosen)} run director{'y' if len(chosen) == 1 else 'ies'}, {total}: nothing deleted; add "
                   "--yes to delete them", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    from arcbench.commands.shared import group
+
+    runs = group("List run directories and clean out old or unfinished ones.")
+    runs.command("list")(runs_list)
+    runs.command("clean")(runs_clean)
+    app.add_typer(runs, name="runs")

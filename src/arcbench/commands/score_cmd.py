@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from arcbench.cli import DataDirOpt, DatasetOpt, app, out
+from arcbench.commands.shared import DataDirOpt, DatasetOpt, out
 
 
-@app.command("score")
 def score_cmd(
     submission: Annotated[Path, typer.Argument(help="A Kaggle submission.json, or a folder of ARC Prize harness "
                                                     "<task_id>.json files.")],
@@ -26,7 +25,7 @@ def score_cmd(
     """Score a submission (format detected) against a dataset's test outputs: at most two attempts per test input,
     every task of the task set in the denominator. Prints the run summary's score rows and writes per-task scores."""
     from arcbench.report.submission import as_run_summary, score_path
-    from arcbench.run.progress import summary_table
+    from arcbench.report.terminal import summary_table
     from arcbench.run.store import write_json_atomic
 
     scores = score_path(submission, dataset, data_dir, subset)
@@ -42,3 +41,7 @@ def score_cmd(
         out.print(f"{len(scores.ignored_tasks)} task(s) of the submission are outside the task set and were not "
                   f"scored: {' '.join(scores.ignored_tasks[:10])}", markup=False)
     out.print(f"Per-task scores: {dest}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("score")(score_cmd)

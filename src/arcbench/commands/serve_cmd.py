@@ -1,6 +1,7 @@
 """`arcbench serve MODEL`: a local OpenAI-compatible server, to dry-run a configuration without spending money.
 
-Each model is one subcommand that builds a responder and hands it to `_run`; adding a model is a few lines.
+Each model is one subcommand that builds a responder and hands it to `_run`. A model served from another module
+registers on `serve_app` from that module's own `register` (`serve_app.command("name")(fn)`).
 """
 
 from __future__ import annotations
@@ -10,38 +11,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from arcbench.cli import app
+from arcbench.commands.shared import flag_errors, group, out
 from arcbench.errors import UserError
 from arcbench.inert import inert
 from arcbench.testing.server import ChatServer
 
-serve_app = typer.Typer(
-    help="Run a local OpenAI-compatible server (http://HOST:PORT/v1) that arcbench run --base-url can use.",
-    no_args_is_help=True,
-)
-app.add_typer(serve_app, name="serve")
-
-_out = Console(highlight=False, soft_wrap=True)
-
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1 keeps it on this machine).")]
 PortOpt = Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print a line per request.")]
+
+serve_app = group("Run a local OpenAI-compatible server (http://HOST:PORT/v1) that arcbench run --base-url can use.")
 
 
 def _run(server: ChatServer, model: str, quiet: bool) -> None:
     """Start the server, say how to use it, and serve until Ctrl-C."""
     if not quiet:
         # A request line is whatever a client sent: shown as inert text.
-        server.log = lambda line: _out.print(inert(line, single_line=True), markup=False)
+        server.log = lambda line: out.print(inert(line, single_line=True), markup=False)
     try:
         server.start()
     except OSError as e:
         where = f"{server.host}:{server.port}"
         raise UserError(f"cannot listen on {where}: {e.strerror or e} (choose another --port)") from None
-    _out.print(f"serving model '{model}' at {server.base_url}", markup=False)
-    _out.print(f"try: arcbench run --base-url {server.base_url} --model {model}   (Ctrl-C stops)", markup=False)
+    out.print(f"serving model '{model}' at {server.base_url}", markup=False)
+    out.print(f"try: arcbench run --base-url {server.base_url} --model {model}   (Ctrl-C stops)", markup=False)
     sys.stdout.flush()
     try:
         server.wait()
@@ -51,7 +45,6 @@ def _run(server: ChatServer, model: str, quiet: bool) -> None:
         server.close()
 
 
-@serve_app.command("scripted")
 def serve_scripted(
     script: Annotated[Path | None, typer.Option(
         "--script", help="JSON script of replies (rules with match/turn/times and the reply); default: every "
@@ -67,7 +60,6 @@ def serve_scripted(
     _run(ScriptedServer(load_script(script) if script else Script(), host, port), "scripted", quiet)
 
 
-@serve_app.command("baseline")
 def serve_baseline(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
@@ -75,12 +67,20 @@ def serve_baseline(
     baseline_time: Annotated[float, typer.Option("--baseline-time", help="Seconds of search per reply.")] = 2.0,
 ) -> None:
     """Serve the offline baseline model over HTTP, as if it were a hosted model."""
-    from arcbench.llm.base import ClientConfig
+    from arcbench.llm import ClientConfig
     from arcbench.testing.server import ModelResponder
 
     try:
         from arcbench.baseline.model import BaselineModel
     except ImportError:
         raise UserError("the offline baseline model is not available in this installation") from None
-    model = BaselineModel(ClientConfig(model="baseline", baseline_time_s=baseline_time))
+    with flag_errors({"baseline_time_s": "--baseline-time"}):
+        config = ClientConfig(model="baseline", baseline_time_s=baseline_time)
+    model = BaselineModel(config)
     _run(ChatServer(ModelResponder(model), host, port, model_ids=("baseline",)), "baseline", quiet)
+
+
+def register(app: typer.Typer) -> None:
+    serve_app.command("scripted")(serve_scripted)
+    serve_app.command("baseline")(serve_baseline)
+    app.add_typer(serve_app, name="serve")

@@ -7,11 +7,10 @@ from typing import Annotated, cast
 
 import typer
 
-from arcbench.cli import app, out
+from arcbench.commands.shared import out
 from arcbench.errors import UserError
 
 
-@app.command("submission")
 def submission_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A finished run directory (for a repeat run, one of its run_<k> "
                                                  "folders).")],
@@ -35,3 +34,7 @@ def submission_cmd(
         missing = "the placeholder [[0]]" if fmt == "kaggle" else "null attempts"
         out.print(f"{len(w.without_attempts)} task(s) ended without any attempt, written with {missing}: "
                   f"{' '.join(w.without_attempts[:10])}{more}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("submission")(submission_cmd)

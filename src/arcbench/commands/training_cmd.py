@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from arcbench.cli import app
+from arcbench.commands.shared import flag_errors, out
 from arcbench.errors import UserError
 from arcbench.inert import inert
 
+_FLAGS = {"format": "--format", "validation": "--validation", "limit": "--limit", "augment": "--augment",
+          "workers": "--workers", "output": "--output"}
 
-@app.command("training-data")
+
 def training_data_cmd(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (repeat subfolders are read too).",
                                                    metavar="RUN_DIR", show_default=False)],
@@ -41,21 +42,23 @@ def training_data_cmd(
     from arcbench.training.pipeline import TrainingOptions, generate
     from arcbench.training.report import report_table
 
-    if fmt not in ("openai", "parquet"):
-        raise UserError(f"--format must be openai or parquet (got {fmt!r})")
     if output is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         output = Path("training_data") / f"{stamp}.{'parquet' if fmt == 'parquet' else 'jsonl'}"
     if output.exists() and output.is_dir():
         raise UserError(f"--output {output} is a directory: give a file name")
-    options = TrainingOptions(output=output, format=fmt, validation=validation, limit=limit,  # type: ignore[arg-type]
-                              include_correct=include_correct, augment=augment, seed=seed, workers=workers)
-    console = Console(highlight=False)
-    report = generate(run_dirs, options, console, quiet=quiet)
-    console.print(report_table(report))
+    with flag_errors(_FLAGS):
+        options = TrainingOptions(output=output, format=fmt, validation=validation, limit=limit,  # type: ignore[arg-type]
+                                  include_correct=include_correct, augment=augment, seed=seed, workers=workers)
+    report = generate(run_dirs, options, out, quiet=quiet)
+    out.print(report_table(report))
     if report.kept == 0 and report.with_correct + report.without_correct > 0:
-        console.print(f"[yellow]Balancing left nothing: {report.with_correct} program(s) with an originally correct "
+        out.print(f"[yellow]Balancing left nothing: {report.with_correct} program(s) with an originally correct "
                       f"training output, {report.without_correct} without; it takes as many of each (--include-correct "
                       "counts programs that solve every training example as positives).[/yellow]")
     for f in report.files:
-        console.print(f"Wrote {inert(f, single_line=True)}", markup=False)
+        out.print(f"Wrote {inert(f, single_line=True)}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("training-data")(training_data_cmd)

@@ -11,26 +11,31 @@ MAX_SIDE = 30
 
 
 def grid_problem(value: Any) -> str | None:
-    """Why `value` is not a valid ARC grid, or None when it is one."""
+    """Why `value` is not a valid ARC grid (a rectangular list of 1-30 lists of 1-30 ints 0-9), or None when it is
+    one. The one grid check of the harness: tasks, sandbox outputs and training data go through it."""
     if not isinstance(value, list) or not value:
         return "is not a non-empty list of rows"
     if len(value) > MAX_SIDE:
         return f"has {len(value)} rows (at most {MAX_SIDE})"
-    width = None
+    first = value[0]
+    width = len(first) if isinstance(first, list) else 0
+    if width > MAX_SIDE:
+        return f"has {width} columns (at most {MAX_SIDE})"
     for r, row in enumerate(value):
         if not isinstance(row, list) or not row:
             return f"row {r} is not a non-empty list"
-        if width is None:
-            width = len(row)
-            if width > MAX_SIDE:
-                return f"has {width} columns (at most {MAX_SIDE})"
-        elif len(row) != width:
+        if len(row) != width:
             return f"is not rectangular (row 0 has {width} cells, row {r} has {len(row)})"
-        for c, cell in enumerate(row):
-            # bool is an int subclass; a grid of True/False is a format error, not colours 0/1.
-            if isinstance(cell, bool) or not isinstance(cell, int) or not 0 <= cell <= 9:
-                return f"cell ({r}, {c}) is {cell!r}, not an integer 0-9"
+        # `type(v) is int`: bool is an int subclass, and a grid of True/False is a format error, not colours 0/1.
+        if not all(type(v) is int and 0 <= v <= 9 for v in row):
+            c, cell = next((c, v) for c, v in enumerate(row) if type(v) is not int or not 0 <= v <= 9)
+            return f"cell ({r}, {c}) is {cell!r}, not an integer 0-9"
     return None
+
+
+def is_grid(value: Any) -> bool:
+    """Whether `value` is a valid ARC grid (see `grid_problem`)."""
+    return grid_problem(value) is None
 
 
 def parse_task(data: Any, task_id: str, where: str, solutions: list[Any] | None = None) -> LabelledTask:

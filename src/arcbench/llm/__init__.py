@@ -1,21 +1,57 @@
-"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> CallEvent`.
+"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> Completion`.
 
-`make_model(config)` gives the offline baseline or an `OpenAIChatModel` for any OpenAI-compatible endpoint;
-`resolve_api_key` finds the key (environment or .env) without ever storing it.
+`OpenAIChatModel` talks to any OpenAI-compatible endpoint (`arcbench.providers.make_model` picks it, or the offline
+baseline, for a config); `resolve_api_key` finds the key (environment or .env) without ever storing it;
+`check_reachable` tells in one line when an endpoint is not there at all.
 """
 
-from arcbench.llm.base import ChatModel, ClientConfig, ReasoningEffort
-from arcbench.llm.factory import make_model
+from typing import TYPE_CHECKING, Any
+
+from arcbench.llm.base import (
+    ChatModel,
+    ClientConfig,
+    Completion,
+    CostSource,
+    FailureKind,
+    Message,
+    ReasoningEffort,
+    RetryRecord,
+    Usage,
+)
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
-from arcbench.llm.openai_chat import OpenAIChatModel
+from arcbench.llm.reasoning import content_text
+
+if TYPE_CHECKING:
+    from arcbench.llm.openai_chat import OpenAIChatModel
+    from arcbench.llm.reachability import check_reachable
+
+# The HTTP client stack (openai, httpx) loads on first use: the baseline's worker processes, the test server and
+# `arcbench --help` import this package for its types and never call an endpoint.
+_LAZY = {"OpenAIChatModel": "arcbench.llm.openai_chat", "check_reachable": "arcbench.llm.reachability"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChatModel",
     "ClientConfig",
+    "Completion",
+    "CostSource",
+    "FailureKind",
+    "Message",
     "OpenAIChatModel",
     "ReasoningEffort",
+    "RetryRecord",
+    "Usage",
+    "check_reachable",
+    "content_text",
     "is_local_url",
     "key_env_name",
-    "make_model",
     "resolve_api_key",
 ]

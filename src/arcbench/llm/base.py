@@ -1,16 +1,21 @@
-"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> CallEvent`.
+"""The one seam between arcbench and every model: `ChatModel.complete(messages) -> Completion`.
 
-Implementations: the OpenAI-compatible HTTP client (any endpoint) and the offline `baseline` model. The run engine
-knows only this protocol.
+Implementations: the OpenAI-compatible HTTP client (any endpoint), the offline `baseline` model and the in-memory
+model of `arcbench.testing`. A model returns its own `Completion`; the run layer stamps it with a task and turn and
+writes it as a call event, so no model knows about run directories.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+import uuid
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from arcbench.run.records import CallEvent, Message
+Message = dict[str, Any]
+"""One chat message as the OpenAI Chat Completions API takes it: {"role": ..., "content": ...}."""
+FailureKind = Literal["timeout", "api_error"]
+CostSource = Literal["server", "genai-prices", "flags", "unknown", "free"]
 
 ReasoningEffort = Literal["low", "medium", "high"]
 
@@ -26,41 +31,91 @@ class ClientConfig(BaseModel):
     """The environment variable holding the key; None picks OPENAI_API_KEY or OPENROUTER_API_KEY by base URL."""
     reasoning_effort: ReasoningEffort | None = None
     temperature: float | None = None
-    max_tokens: int | None = None
-    timeout_s: float = 1000.0
-    max_attempts: int = 3
+    max_tokens: int | None = Field(None, ge=1)
+    timeout_s: float = Field(1000.0, gt=0)
+    """Seconds per request before it is retried."""
+    max_attempts: int = Field(3, ge=1, le=20)
+    """Attempts per request (1 = no retry)."""
     stream: bool = False
     extra_body: dict = Field(default_factory=dict)
-    price_in: float | None = None
+    price_in: float | None = Field(None, ge=0)
     """$ per million input tokens (overrides known prices)."""
-    price_out: float | None = None
+    price_out: float | None = Field(None, ge=0)
     """$ per million output tokens, reasoning tokens included."""
-    rate_limit_delay_s: float = 0.0
+    rate_limit_delay_s: float = Field(0.0, ge=0)
     """Minimum seconds between the starts of two requests (shared by every task of a run)."""
-    baseline_time_s: float = 2.0
+    baseline_time_s: float = Field(2.0, ge=0.05, le=600)
     """Time budget per reply of the offline baseline model."""
     price_provider: str | None = None
     """genai-prices provider id to price calls with (e.g. 'openai' behind a local proxy); None infers it from the
     base URL, and a local base URL is then left unpriced."""
-    backoff_base_s: float = 2.0
+    backoff_base_s: float = Field(2.0, ge=0)
     """First retry waits about this long (with jitter); each further retry doubles it."""
-    backoff_max_s: float = 60.0
+    backoff_max_s: float = Field(60.0, ge=0)
     """Ceiling of one backoff wait."""
-    retry_after_max_s: float = 300.0
+    retry_after_max_s: float = Field(300.0, ge=0)
     """Ceiling of a wait asked for by a server's Retry-After header."""
-    concurrency: int = 1
+    concurrency: int = Field(1, ge=1)
     """How many requests may be in flight at once (the run's --max-workers); sizes the connection pools."""
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    """Includes reasoning tokens, as the OpenAI API reports them."""
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class RetryRecord(BaseModel):
+    attempt: int
+    """1-based number of the attempt that failed."""
+    reason: str
+    status_code: int | None = None
+    wait_s: float = 0.0
+
+
+class Completion(BaseModel):
+    """What one model call gave: the reply, what it cost, and how it went. A call that failed after its last retry
+    is a Completion with `error_kind` set, not an exception. Never holds an API key."""
+
+    call_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    model: str
+    request: dict[str, Any]
+    """The request body sent (model, messages, parameters), without credentials."""
+    response: dict[str, Any] | None = None
+    """The raw response body (or assembled stream), when there was one."""
+    content: str = ""
+    reasoning: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    """None when the price is unknown: never recorded as 0."""
+    cost_source: CostSource = "unknown"
+    latency_s: float = 0.0
+    retries: list[RetryRecord] = Field(default_factory=list)
+    error_kind: FailureKind | None = None
+    error_message: str = ""
 
 
 class ChatModel(Protocol):
     """A model arcbench can talk to."""
 
-    config: ClientConfig
-
-    async def complete(self, messages: list[Message], *, task_id: str, turn: int) -> CallEvent:
+    async def complete(self, messages: list[Message]) -> Completion:
         """Send one chat request (with retries) and return what happened, failures included: a call that failed
-        after its last retry returns a CallEvent with `error_kind` set rather than raising. Raises UserError for
+        after its last retry returns a Completion with `error_kind` set rather than raising. Raises UserError for
         mistakes the user must fix (bad key, unknown model, a parameter the model rejects)."""
         ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release connections and worker processes."""
+        ...

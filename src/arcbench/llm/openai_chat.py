@@ -1,8 +1,8 @@
 """`OpenAIChatModel`: any OpenAI-compatible Chat Completions endpoint, through the official `openai` package.
 
 The client's own retries are off (max_retries=0): the loop here retries so that every failed attempt, its reason and
-the wait before the next one are recorded in the CallEvent. A call that still fails after its last attempt is
-returned as a CallEvent with `error_kind` set; mistakes the user must fix (rejected key, unknown model, a parameter
+the wait before the next one are recorded in the Completion. A call that still fails after its last attempt is
+returned as a Completion with `error_kind` set; mistakes the user must fix (rejected key, unknown model, a parameter
 the model refuses) raise UserError. The API key lives only inside the HTTP client and is masked out of every message.
 """
 
@@ -16,19 +16,17 @@ import math
 import random
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 
 from arcbench.errors import UserError
-from arcbench.llm.base import ClientConfig
+from arcbench.llm.base import ClientConfig, Completion, FailureKind, Message, RetryRecord
 from arcbench.llm.keys import OPENAI_BASE_URL, is_openai_url, is_openrouter_url, key_env_name, redact
 from arcbench.llm.pricing import known_price_provider, price_call, server_cost, usage_from_body
 from arcbench.llm.reasoning import merge_delta, message_text, reasoning_params
 from arcbench.llm.retry import is_retryable_status, retry_after_s, wait_before_retry
-from arcbench.run.records import CallEvent, FailureKind, Message, RetryRecord, now_iso
 
 _REJECTED_PARAM_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
 _REJECTED_PARAM_PATTERNS = (
@@ -154,7 +152,7 @@ class OpenAIChatModel:
         body.update(c.extra_body)
         return body
 
-    async def complete(self, messages: list[Message], *, task_id: str, turn: int) -> CallEvent:
+    async def complete(self, messages: list[Message]) -> Completion:
         body = self.build_request(messages)
         started = time.monotonic()
         retries: list[RetryRecord] = []
@@ -180,7 +178,7 @@ class OpenAIChatModel:
             except openai.APIError as err:  # e.g. an error event in the middle of a stream
                 failure = _Failure("api_error", f"server error: {err.message}")
             else:
-                return self._success(body, reply, task_id, turn, started, retries)
+                return self._success(body, reply, started, retries)
             if not failure.retryable or attempt == attempts:
                 break
             wait = wait_before_retry(
@@ -198,11 +196,7 @@ class OpenAIChatModel:
             )
             await asyncio.sleep(wait)
         assert failure is not None
-        return CallEvent(
-            call_id=uuid.uuid4().hex,
-            task_id=task_id,
-            turn=turn,
-            time=now_iso(),
+        return Completion(
             model=c.model,
             request=body,
             response=failure.body,
@@ -343,19 +337,13 @@ class OpenAIChatModel:
         self,
         body: dict[str, Any],
         reply: _Reply,
-        task_id: str,
-        turn: int,
         started: float,
         retries: list[RetryRecord],
-    ) -> CallEvent:
+    ) -> Completion:
         content, reasoning = message_text(reply.message)
         usage = usage_from_body(reply.usage)
         cost, source = price_call(usage, self.config, server_cost(reply.usage), has_usage=reply.usage is not None)
-        return CallEvent(
-            call_id=uuid.uuid4().hex,
-            task_id=task_id,
-            turn=turn,
-            time=now_iso(),
+        return Completion(
             model=self.config.model,
             request=body,
             response=reply.response,

@@ -8,13 +8,10 @@ for servers that report them apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from arcbench.llm.base import ClientConfig
+from arcbench.llm.base import ClientConfig, CostSource, Usage
 from arcbench.llm.keys import is_local_url
-from arcbench.run.records import Usage
-
-CostSource = Literal["server", "genai-prices", "flags", "unknown", "free"]
 
 
 def _int(value: Any) -> int:

@@ -49,8 +49,9 @@ def split_think(content: str) -> tuple[str, str | None]:
     return answer, reasoning or None
 
 
-def _text_of(value: Any) -> str:
-    """Text of a content or reasoning value: a string, or a list of parts/blocks with text in them."""
+def content_text(value: Any) -> str:
+    """Text of a message's content (or reasoning) value: a string, or a list of OpenAI content parts or reasoning
+    blocks with text in them, joined by blank lines. Anything else has no text."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
@@ -61,7 +62,7 @@ def _text_of(value: Any) -> str:
             elif isinstance(item, dict):
                 piece = item.get("text") or item.get("summary") or item.get("content")
                 if isinstance(piece, str | list):
-                    texts.append(_text_of(piece))
+                    texts.append(content_text(piece))
         return "\n\n".join(t for t in texts if t)
     return ""
 
@@ -70,10 +71,10 @@ def message_text(message: dict[str, Any]) -> tuple[str, str | None]:
     """(answer, reasoning) of an assistant message dict, reasoning gathered from every place servers put it."""
     found: list[str] = []
     for field in ("reasoning_content", "reasoning", "reasoning_details"):
-        text = _text_of(message.get(field)).strip()
+        text = content_text(message.get(field)).strip()
         if text and text not in found:
             found.append(text)
-    answer, think = split_think(_text_of(message.get("content")))
+    answer, think = split_think(content_text(message.get("content")))
     if think and think not in found:
         found.append(think)
     return answer, ("\n\n".join(found) or None)

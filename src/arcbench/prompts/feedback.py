@@ -8,11 +8,13 @@ says how many characters were cut.
 
 from __future__ import annotations
 
-from arcbench.data.types import Example
+from collections.abc import Sequence
+from typing import Protocol
+
+from arcbench.data.types import Example, Grid
 from arcbench.inert import clip
 from arcbench.prompts.grids import grid_to_text, shape_text
 from arcbench.prompts.render import template
-from arcbench.run.records import ExampleResult
 
 MAX_ERROR_CHARS = 4_000
 """A program's error message on one example (the sandbox's own limit per grid): start and end kept."""
@@ -22,7 +24,22 @@ MAX_FEEDBACK_CHARS = 80_000
 """The whole feedback message of one turn."""
 
 
-def _details(ex: Example, res: ExampleResult) -> str:
+class TrainResult(Protocol):
+    """What feedback needs of a program's result on one training example (the solver's `ExampleResult` has it)."""
+
+    @property
+    def output(self) -> Grid | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def correct(self) -> bool: ...
+    @property
+    def pixel_accuracy(self) -> float: ...
+
+
+def _details(ex: Example, res: TrainResult) -> str:
     if res.correct:
         return "Solved: your output matches the expected output exactly.\n"
     lines = []
@@ -44,7 +61,7 @@ def _details(ex: Example, res: ExampleResult) -> str:
     return clip("\n".join(lines), MAX_EXAMPLE_CHARS) + "\n"
 
 
-def render_feedback(train: list[Example], results: list[ExampleResult] | None) -> str:
+def render_feedback(train: list[Example], results: Sequence[TrainResult] | None) -> str:
     """The next user message. `results` is None when the reply held no program."""
     if results is None:
         return template("feedback_nocode").substitute().strip()

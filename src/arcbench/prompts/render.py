@@ -13,14 +13,13 @@ from importlib import resources
 from string import Template
 
 from arcbench.data.types import Example, Grid, Task
+from arcbench.llm import Message
 from arcbench.prompts.grids import grid_to_text, infer_output_shape, shape_text, text_to_grid
-from arcbench.run.records import Message
 
 TEMPLATE_NAMES = (
     "system", "task", "example", "test",
     "feedback", "feedback_example", "feedback_all", "feedback_some", "feedback_none", "feedback_nocode",
 )
-
 
 
 @cache

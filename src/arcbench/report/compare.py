@@ -98,18 +98,15 @@ def _value(values: list[float | None]) -> Value:
 
 def config_stats(run: LoadedRun, name: str) -> ConfigStats:
     sums = _summaries(run)
-    cfg = run.config
+    cfg = run.config.config if run.config else None
 
     def per_run(f) -> Value:  # type: ignore[no-untyped-def]
         return _value([f(s) for s in sums])
 
-    def _str(key: str) -> str | None:
-        v = cfg.get(key)
-        return None if v is None else str(v)
-
     return ConfigStats(
-        name=name, path=str(run.path), model=_str("model"), mode=_str("mode"), dataset=_str("dataset"),
-        subset=_str("subset"), runs=len(sums), tasks=sums[0].total_tasks if sums else 0,
+        name=name, path=str(run.path), model=cfg.client.model if cfg else None, mode=cfg.mode if cfg else None,
+        dataset=cfg.dataset if cfg else None, subset=cfg.subset if cfg else None, runs=len(sums),
+        tasks=sums[0].total_tasks if sums else 0,
         scored_tasks=per_run(lambda s: s.scored_tasks),
         score=per_run(lambda s: s.score),
         solved=per_run(lambda s: s.tasks_fully_solved),
@@ -122,7 +119,7 @@ def config_stats(run: LoadedRun, name: str) -> ConfigStats:
         cost_known=all(s.cost_known for s in sums),
         cost_per_solved=per_run(lambda s: s.total_cost / s.tasks_fully_solved
                                 if s.total_cost is not None and s.tasks_fully_solved else None),
-        leaky=any(s.leaky for s in sums) or bool(cfg.get("leaky")),
+        leaky=any(s.leaky for s in sums) or run.leaky,
     )
 
 

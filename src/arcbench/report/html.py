@@ -19,9 +19,11 @@ from arcbench.prompts.grids import shape_text
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
-from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog, Turn
+from arcbench.run.config import SavedConfig
+from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog
 from arcbench.run.summary import summarize
 from arcbench.scoring import AttemptScore
+from arcbench.solve import Turn
 
 STATUSES = ("solved", "partly", "unsolved", "api-failure", "unscored", "in-progress")
 """Task statuses in the task table: every test input right, some right, none right, ended on a failed model call,
@@ -108,12 +110,12 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
-def _config_html(config: dict[str, Any]) -> str:
-    if not config:
+def _config_html(config: SavedConfig | None) -> str:
+    if config is None:
         return '<p class="muted">config.json is missing.</p>'
     rows = "".join(
         f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
-        for k, v in _flatten(config)
+        for k, v in _flatten(config.model_dump(mode="json"))
     )
     return f'<table class="kv">{rows}</table>'
 
@@ -373,7 +375,7 @@ def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | N
     summary = run.summary
     computed = summary is None
     if summary is None:
-        summary = summarize(logs, leaky=bool(run.config.get("leaky")), wall_time_s=0.0)
+        summary = summarize(logs, leaky=run.leaky, wall_time_s=0.0)
     heading = f"<h2>{_e(title)}</h2>" if title else ""
     leaky = ('<div class="banner">This run used the leaky stop rule test-correct: it read test labels, so its score '
              "is not an honest measurement.</div>") if summary.leaky else ""
@@ -388,12 +390,10 @@ def render_report(run: LoadedRun, expected: Expected) -> str:
     """The whole report page for a run directory (single or repeat). `expected` maps task ids to test outputs
     (None where not available); it is only drawn, never used to pick anything."""
     title = f"arcbench report · {run.name}"
-    model = run.config.get("model")
-    dataset = run.config.get("dataset")
-    subset = run.config.get("subset")
-    sub = " · ".join(_e(x) for x in (model, dataset, subset) if x)
+    c = run.config.config if run.config else None
+    sub = " · ".join(_e(x) for x in ((c.client.model, c.dataset, c.subset) if c else ()) if x)
     parts = [f"<header><h1>{_e(title)}</h1><p class='muted'>{sub}</p></header>"]
-    if run.config.get("leaky"):
+    if run.leaky:
         parts.append('<div class="banner">leaky run: the stop rule read test labels.</div>')
     parts.append(f"<h2>Configuration</h2>{_config_html(run.config)}")
     if run.is_repeat:

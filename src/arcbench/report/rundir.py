@@ -1,19 +1,18 @@
 """Reading a run directory back for reporting: config, summary, task logs, and repeat runs.
 
 Reporting is post-hoc: it may read the tasks' test outputs (to draw expected grids), because nothing here decides
-what a model sees or which answer counts. Everything is read through the records models, so the reader stays in
-step with what the run engine writes.
+what a model sees or which answer counts. Everything is read through the records models (config.json as the same
+`SavedConfig` a resume reads), so the reader stays in step with what the run engine writes.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from arcbench.data.types import Grid
 from arcbench.errors import UserError
+from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
 from arcbench.run.store import read_record, repeat_dirs
 
@@ -24,7 +23,8 @@ class LoadedRun:
 
     path: Path
     name: str
-    config: dict[str, Any]
+    config: SavedConfig | None
+    """None when config.json is missing (a task log on its own, a hand-made folder)."""
     summary: RunSummary | None
     tasks: dict[str, TaskLog]
     aggregate: Aggregate | None = None
@@ -37,20 +37,15 @@ class LoadedRun:
     @property
     def label(self) -> str:
         """A short human name: the directory name plus the model, when the config knows it."""
-        model = self.config.get("model")
-        return f"{self.name} ({model})" if model else self.name
+        return f"{self.name} ({self.config.config.client.model})" if self.config else self.name
+
+    @property
+    def leaky(self) -> bool:
+        return bool(self.config and self.config.config.leaky)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a JSON object")
-    return data
+def _read_config(path: Path) -> SavedConfig | None:
+    return read_record(path, SavedConfig, "run config") if path.is_file() else None
 
 
 def read_task_log(path: Path) -> TaskLog:
@@ -60,7 +55,7 @@ def read_task_log(path: Path) -> TaskLog:
     return read_record(path, TaskLog)
 
 
-def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, Any] | None = None) -> LoadedRun:
+def load_run(path: Path | str, *, _name: str | None = None, _config: SavedConfig | None = None) -> LoadedRun:
     """Read a run directory (single or repeat). A path that is not a run directory is a user error."""
     path = Path(path)
     if not path.exists():
@@ -68,7 +63,7 @@ def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, A
     if not path.is_dir():
         raise UserError(f"{path}: not a directory (expected a run directory with config.json and tasks/)")
     name = _name or path.resolve().name
-    config = _read_config(path / "config.json") or dict(_config or {})
+    config = _read_config(path / "config.json") or _config
     repeats_found = repeat_dirs(path)
     if repeats_found:
         first_config = config or _read_config(repeats_found[0] / "config.json")
@@ -90,20 +85,19 @@ def load_run(path: Path | str, *, _name: str | None = None, _config: dict[str, A
     return LoadedRun(path=path, name=name, config=config, summary=summary, tasks=tasks)
 
 
-def expected_outputs(config: dict[str, Any], logs: dict[str, TaskLog]) -> dict[str, list[Grid] | None]:
+def expected_outputs(config: SavedConfig | None, logs: dict[str, TaskLog]) -> dict[str, list[Grid] | None]:
     """The test outputs of the run's tasks, from the dataset the config names; None for a task whose outputs are
     not available (dataset missing or moved, task unscored) or whose dataset copy no longer matches the log's test
     inputs (drawing someone else's answer would be worse than drawing none)."""
     from arcbench.data import load_pool
 
     out: dict[str, list[Grid] | None] = dict.fromkeys(logs)
-    dataset = config.get("dataset")
-    if not logs or not isinstance(dataset, str):
+    if not logs or config is None:
         return out
-    data_dir = config.get("data_dir")
+    data_dir = config.config.data_dir
     try:
         # The pool, not `load_tasks(ids)`: one load for any number of tasks, and ids that are gone are just absent.
-        pool = load_pool(dataset, Path(data_dir) if isinstance(data_dir, str) and data_dir else None)
+        pool = load_pool(config.config.dataset, Path(data_dir) if data_dir else None)
     except (UserError, OSError):
         return out
     found = {tid: lt for split in pool.values() for tid, lt in split.items() if tid in logs}

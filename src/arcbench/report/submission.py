@@ -143,9 +143,10 @@ def kaggle_submission(task_ids: Sequence[str], logs: Mapping[str, TaskLog]) -> d
 
 
 def _provider(saved: SavedConfig) -> str:
-    if saved.base_url:
-        return urlparse(saved.base_url).hostname or saved.base_url
-    return "arcbench-offline" if saved.model == "baseline" else "openai"
+    client = saved.config.client
+    if client.base_url:
+        return urlparse(client.base_url).hostname or client.base_url
+    return "arcbench-offline" if client.model == "baseline" else "openai"
 
 
 def arcprize_submission(saved: SavedConfig, logs: Mapping[str, TaskLog], run_name: str
@@ -183,14 +184,14 @@ def arcprize_submission(saved: SavedConfig, logs: Mapping[str, TaskLog], run_nam
                 if log.score is not None and k < len(log.score.tests[pair_index].attempts):
                     correct = log.score.tests[pair_index].attempts[k].correct
                 made.append(ArcPrizeAttempt(answer=src.output, correct=correct, metadata=ArcPrizeMetadata(
-                    model=saved.model, provider=_provider(saved),
+                    model=saved.config.client.model, provider=_provider(saved),
                     start_timestamp=start, end_timestamp=end,
                     choices=[ArcPrizeChoice(index=0, message=ArcPrizeMessage(role="user", content=turn.user_message)),
                              ArcPrizeChoice(index=1, message=ArcPrizeMessage(role="assistant",
                                                                              content=turn.response))],
                     reasoning_summary=turn.reasoning,
                     kwargs={**params, "arcbench": {
-                        "mode": saved.mode, "turns": src.turns, "train_solved": src.train_solved,
+                        "mode": saved.config.mode, "turns": src.turns, "train_solved": src.train_solved,
                         "votes": src.votes, "cost_known": log.cost_usd is not None}},
                     usage=usage, cost=cost, task_id=tid, pair_index=pair_index, test_id=run_name,
                 )))

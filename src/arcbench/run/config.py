@@ -1,31 +1,56 @@
-"""RunConfig: every setting of a run, saved to config.json so that a run can be resumed and repeated."""
+"""RunConfig: every setting of a run, validated where it is defined, saved to config.json so that a run can be
+resumed and repeated."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from arcbench import __version__
 from arcbench.errors import UserError
-from arcbench.llm.base import ClientConfig
-from arcbench.run.store import read_model
-from arcbench.solve.solver import Mode, StopRule
+from arcbench.llm import ClientConfig
+from arcbench.prompts.render import template_hash
+from arcbench.run.records import now_iso
+from arcbench.run.store import read_record
+from arcbench.solve import STRATEGIES, StopRule
+
+
+def _known_strategy(name: str) -> str:
+    if name not in STRATEGIES:
+        raise ValueError(f"must be {_one_of(list(STRATEGIES))} (got {name!r})")
+    return name
+
+
+def _one_of(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+Mode = Annotated[str, AfterValidator(_known_strategy)]
+"""The name of a strategy in `arcbench.solve.STRATEGIES`."""
 
 
 class RunConfig(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)
+
     dataset: str = "arc-agi-1"
     subset: str = "shortest_training_10"
     data_dir: str | None = None
-    limit: int | None = None
-    max_turns: int = 3
+    limit: int | None = Field(None, ge=1)
+    """Only the first N tasks of the subset."""
+    max_turns: int = Field(3, ge=1, le=100)
+    """Model calls per task."""
     mode: Mode = "feedback"
-    max_workers: int = 1
-    repeat_runs: int = 1
+    max_workers: int = Field(1, ge=1, le=512)
+    """Tasks in flight at once."""
+    repeat_runs: int = Field(1, ge=1, le=10)
     stop_when: StopRule = "train-correct"
-    exec_timeout_s: float = 1.0
-    exec_memory_mb: int = 512
+    exec_timeout_s: float = Field(1.0, ge=0.01, le=600)
+    exec_memory_mb: int = Field(512, ge=64)
     output_dir: str = "runs"
     quiet: bool = False
     client: ClientConfig = Field(default_factory=ClientConfig)
@@ -36,8 +61,48 @@ class RunConfig(BaseModel):
         return self.stop_when == "test-correct"
 
 
+RESUME_SAFE = frozenset({
+    "max_workers", "quiet", "client.concurrency", "client.rate_limit_delay_s", "client.timeout_s",
+    "client.max_attempts", "client.base_url", "client.api_key_env", "client.stream", "client.backoff_base_s",
+    "client.backoff_max_s", "client.retry_after_max_s",
+})
+"""Settings a resumed run may change: how calls are made and shown (workers, pacing, timeouts, retries, where the
+server is), never what is measured (model, strategy, tasks, budgets, prompts, prices, sandbox limits)."""
+
+
+class FixedOnResume(Exception):
+    """A resumed run was asked to change a setting that decides what it measures."""
+
+    def __init__(self, field: str, saved: Any) -> None:
+        super().__init__(f"{field} cannot change on resume (saved: {saved!r})")
+        self.field = field
+        self.saved = saved
+
+
+def resumed(config: RunConfig, changes: Mapping[str, Any]) -> RunConfig:
+    """`config` with `changes` (dotted field names, e.g. "client.timeout_s") applied and validated.
+
+    Raises FixedOnResume for the first field not in RESUME_SAFE whose value would change (giving the saved value again
+    is no change), and ValidationError for a value out of range."""
+    data = config.model_dump()
+    for path, value in changes.items():
+        *parents, leaf = path.split(".")
+        where = data
+        for p in parents:
+            where = where[p]
+        if leaf not in where:
+            raise KeyError(f"RunConfig has no field {path}")
+        if where[leaf] != value and path not in RESUME_SAFE:
+            raise FixedOnResume(path, where[leaf])
+        where[leaf] = value
+    return RunConfig.model_validate(data)
+
+
 class SavedConfig(BaseModel):
-    """config.json: the settings plus what is needed to reproduce and resume the run."""
+    """config.json: the settings plus what is needed to reproduce and resume the run.
+
+    The file also carries flat copies of the essentials (model, dataset, ...) for readers that do not know the
+    nesting; they are written from `config` and ignored when read: `config` is the one source."""
 
     schema_version: int = 1
     arcbench_version: str
@@ -45,16 +110,20 @@ class SavedConfig(BaseModel):
     created_at: str
     task_ids: list[str]
     config: RunConfig
-    # Flat copies for readers that want the essentials without knowing the nesting.
-    dataset: str
-    subset: str
-    data_dir: str | None
-    model: str
-    base_url: str | None
-    mode: str
-    max_turns: int
-    stop_when: str
-    leaky: bool
+
+    @classmethod
+    def for_run(cls, config: RunConfig, task_ids: list[str]) -> SavedConfig:
+        return cls(arcbench_version=__version__, template_hash=template_hash(), created_at=now_iso(),
+                   task_ids=task_ids, config=config)
+
+    @model_serializer(mode="wrap")
+    def _with_flat_copies(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        c = self.config
+        data.update(dataset=c.dataset, subset=c.subset, data_dir=c.data_dir, model=c.client.model,
+                    base_url=c.client.base_url, mode=c.mode, max_turns=c.max_turns, stop_when=c.stop_when,
+                    leaky=c.leaky)
+        return data
 
 
 def default_run_dir(config: RunConfig, now: datetime | None = None) -> Path:
@@ -74,8 +143,4 @@ def read_saved_config(run_dir: Path) -> SavedConfig:
     path = run_dir / "config.json"
     if not path.is_file():
         raise UserError(f"{run_dir}: not a run directory (no config.json) — pass a folder that `arcbench run` created")
-    try:
-        return read_model(path, SavedConfig)
-    except (ValidationError, ValueError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise UserError(f"{path}: not a run config arcbench can read ({first})") from None
+    return read_record(path, SavedConfig, "run config")

@@ -135,8 +135,8 @@ def read_run_info(path: Path) -> RunInfo:
     known = [c for c in costs if c is not None]
     state: RunState = "damaged" if problem else "complete" if complete else "incomplete"
     return RunInfo(
-        path=path, created_at=saved.created_at, last_write=_last_write(path), dataset=saved.dataset,
-        subset=saved.subset, model=saved.model, mode=saved.mode, repeats=repeats, tasks_total=len(ids) * repeats,
+        path=path, created_at=saved.created_at, last_write=_last_write(path), dataset=saved.config.dataset,
+        subset=saved.config.subset, model=saved.config.client.model, mode=saved.config.mode, repeats=repeats, tasks_total=len(ids) * repeats,
         tasks_done=sum(p.done for p in parts), score=sum(scores) / len(scores) if complete and scores else None,
         cost=sum(known) if known else None if costs else 0.0, cost_known=len(known) == len(costs), state=state,
         problem=problem,

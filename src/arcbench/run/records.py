@@ -11,13 +11,19 @@ Layout of a run directory:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from arcbench.data.types import Grid
-from arcbench.sandbox.types import ErrorKind
-from arcbench.scoring import AttemptScore, TaskScore
+from arcbench.llm import Completion, FailureKind, Usage
+from arcbench.scoring import TaskScore
+from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
+
+__all__ = [  # the solve and llm records a task log holds are importable from here too
+    "SCHEMA_VERSION", "Aggregate", "AttemptSource", "CallEvent", "CallStamp", "ExampleResult", "RunSummary", "Stat",
+    "TaskLog", "TaskSummary", "TestRun", "Turn", "Usage", "now_iso",
+]
 
 SCHEMA_VERSION = 1
 
@@ -26,125 +32,21 @@ def now_iso() -> str:
     """UTC time as every record writes it: ISO 8601 to the millisecond, with a Z."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-Message = dict[str, Any]
-FailureKind = Literal["timeout", "api_error"]
 
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    """Includes reasoning tokens, as the OpenAI API reports them."""
-    reasoning_tokens: int = 0
-    cached_tokens: int = 0
-    total_tokens: int = 0
-
-
-class RetryRecord(BaseModel):
-    attempt: int
-    """1-based number of the attempt that failed."""
-    reason: str
-    status_code: int | None = None
-    wait_s: float = 0.0
-
-
-class CallEvent(BaseModel):
-    """One model call as it reached disk (a line of events.jsonl). Never holds an API key."""
+class CallStamp(BaseModel):
+    """Which call of which task a completion answered, and when: what the run adds to a model's Completion."""
 
     schema_version: int = SCHEMA_VERSION
     type: Literal["call"] = "call"
-    call_id: str
     task_id: str
     turn: int
     time: str
     """UTC ISO time the call finished."""
-    model: str
-    request: dict[str, Any]
-    """The request body sent (model, messages, parameters), without credentials."""
-    response: dict[str, Any] | None = None
-    """The raw response body (or assembled stream), when there was one."""
-    content: str = ""
-    reasoning: str | None = None
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float | None = None
-    """None when the price is unknown: never recorded as 0."""
-    cost_source: Literal["server", "genai-prices", "flags", "unknown", "free"] = "unknown"
-    latency_s: float = 0.0
-    retries: list[RetryRecord] = Field(default_factory=list)
-    error_kind: FailureKind | None = None
-    error_message: str = ""
 
 
-class ExampleResult(BaseModel):
-    """A program's result on one training example, as the solver (and the feedback) sees it."""
-
-    index: int
-    output: Grid | None = None
-    error: ErrorKind | None = None
-    message: str = ""
-    correct: bool = False
-    pixel_accuracy: float = 0.0
-    duration_s: float = 0.0
-
-
-class TestRun(BaseModel):
-    """A program's output on one test input. No correctness here: the solver cannot know it."""
-
-    __test__ = False  # not a pytest test class
-
-    index: int
-    output: Grid | None = None
-    error: ErrorKind | None = None
-    message: str = ""
-    duration_s: float = 0.0
-
-
-class Turn(BaseModel):
-    """One model call of a task and what came of it."""
-
-    index: int
-    """Position among all calls of the task (0-based)."""
-    sample: int
-    """Which conversation it belongs to: independent samples and hybrid seeds count from 0."""
-    turn_in_sample: int
-    """1-based turn within its conversation."""
-    call_id: str
-    phase: Literal["sample", "feedback"] = "sample"
-    user_message: str
-    """The last user message sent for this call (the full request is in events.jsonl)."""
-    response: str = ""
-    reasoning: str | None = None
-    code: str | None = None
-    code_source: Literal["answer", "reasoning"] | None = None
-    code_note: str = ""
-    train: list[ExampleResult] = Field(default_factory=list)
-    test: list[TestRun] = Field(default_factory=list)
-    train_solved: int = 0
-    train_total: int = 0
-    train_pixel_accuracy: float = 0.0
-    """Mean pixel accuracy over training examples."""
-    feedback: str | None = None
-    """The feedback message this turn's results produced (sent as the next user message, if there was one)."""
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float | None = None
-    latency_s: float = 0.0
-    error_kind: FailureKind | None = None
-    error_message: str = ""
-    test_scores: list[AttemptScore] | None = None
-    """Filled by the scorer after the task ended, for analysis (per-turn charts); never read while solving."""
-
-    @property
-    def all_train_correct(self) -> bool:
-        return self.train_total > 0 and self.train_solved == self.train_total
-
-
-class AttemptSource(BaseModel):
-    """Where a chosen attempt came from: the turns whose programs produced it, and why it ranked where it did."""
-
-    output: Grid
-    turns: list[int]
-    train_solved: int
-    votes: int
-    train_pixel_accuracy: float
+class CallEvent(Completion, CallStamp):
+    """One model call as it reached disk (a line of events.jsonl): the stamp first, then the model's Completion.
+    Never holds an API key."""
 
 
 class TaskLog(BaseModel):
@@ -168,6 +70,20 @@ class TaskLog(BaseModel):
     timeout_failures: int = 0
     started_at: str = ""
     finished_at: str = ""
+
+    @property
+    def failure(self) -> FailureKind | None:
+        """Why the task ended without an answer: its last model call timed out or failed (None when it did not).
+
+        On disk both are status "api_failure", told apart by the stop reason, as every earlier run wrote them."""
+        if self.status != "api_failure":
+            return None
+        return "timeout" if self.stop_reason == "timeout" else "api_error"
+
+    def count(self, turn: Turn) -> None:
+        """Add a turn's tokens and cost to the task's totals (the cost stays unknown once one call's price is)."""
+        self.usage = self.usage + turn.usage
+        self.cost_usd = None if self.cost_usd is None or turn.cost_usd is None else self.cost_usd + turn.cost_usd
 
 
 class TaskSummary(BaseModel):

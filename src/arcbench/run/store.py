@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,19 +39,33 @@ def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
     `durable=False` skips the fsync: the rename is still atomic for a killed process, only a power cut may lose the
     file. For files rewritten often whose content is also recoverable elsewhere.
     """
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+
+    write_file_atomic(path, write, durable)
+
+
+def write_file_atomic(path: Path, write: Callable[[Path], None], durable: bool = True) -> None:
+    """Replace `path` with the file `write(tmp)` writes at a temporary path beside it, so that a reader (or a crash)
+    sees the old file or the new one, never half of one. The folder is created when missing."""
     # A name unique to this process and write: cheaper than mkstemp's random names, a run writes thousands of these.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
+        try:
+            write(tmp)
+        except FileNotFoundError:  # checked only when it fails: one system call less per write
+            if path.parent.is_dir():
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write(tmp)
+        if durable:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -61,15 +76,16 @@ def read_model(path: Path, model: type[M]) -> M:
     return model.model_validate_json(path.read_text())
 
 
-def read_record(path: Path, model: type[M]) -> M:
+def read_record(path: Path, model: type[M], what: str | None = None) -> M:
     """Like `read_model`, for files a user points arcbench at: a file that is not a valid record is a UserError
-    naming the file, the field and the problem."""
+    naming the file, the field and the problem (`what` names the record for people, e.g. "run config")."""
     try:
         return read_model(path, model)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: not a valid {model.__name__} ({where}: {first['msg']})") from None
+        kind = f"{what} arcbench can read" if what else f"valid {model.__name__}"
+        raise UserError(f"{path}: not a {kind} ({where}: {first['msg']})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"{path}: cannot read ({e})") from None
 

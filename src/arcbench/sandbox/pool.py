@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from arcbench.data.types import Grid
+from arcbench.data.validate import is_grid
 from arcbench.errors import UserError
 from arcbench.sandbox.cgroups import Cgroups
 from arcbench.sandbox.types import GridResult, ProgramResult, SandboxLimits
@@ -295,14 +296,3 @@ def _duration(t: Any) -> float:
         return 0.0
     value = float(t)
     return value if math.isfinite(value) else 0.0
-
-
-def is_grid(x: Any) -> bool:
-    """A rectangular list of 1-30 lists of 1-30 ints 0-9 (exactly `int`, not bool)."""
-    if type(x) is not list or not 1 <= len(x) <= 30:
-        return False
-    width = len(x[0]) if type(x[0]) is list else -1
-    if not 1 <= width <= 30:
-        return False
-    return all(type(row) is list and len(row) == width and all(type(v) is int and 0 <= v <= 9 for v in row)
-               for row in x)

@@ -1,1 +1,36 @@
+"""Solving one task: strategies made of shared steps, code extraction, and the choice of attempts.
 
+    solver = Solver(task, STRATEGIES["feedback"], model, sandbox, SolveSettings(max_turns=3))
+    async for turn in solver.turns():
+        ...
+    attempts = choose_attempts(solver.turns_made, len(task.test_inputs))
+"""
+
+from arcbench.solve.extract import ExtractedCode, extract_code
+from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
+from arcbench.solve.select import choose_attempts
+from arcbench.solve.solver import Solver, SolveSettings, StopRule, TestOracle
+from arcbench.solve.steps import BudgetExceeded, Executor, SolveContext, conversation, most_promising
+from arcbench.solve.strategies import STRATEGIES
+from arcbench.solve.strategy import Strategy
+
+__all__ = [
+    "STRATEGIES",
+    "AttemptSource",
+    "BudgetExceeded",
+    "ExampleResult",
+    "Executor",
+    "ExtractedCode",
+    "SolveContext",
+    "SolveSettings",
+    "Solver",
+    "StopRule",
+    "Strategy",
+    "TestOracle",
+    "TestRun",
+    "Turn",
+    "choose_attempts",
+    "conversation",
+    "extract_code",
+    "most_promising",
+]

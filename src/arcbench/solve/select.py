@@ -7,8 +7,8 @@ agreement are used: the choice is made before the scorer sees a test output.
 
 from __future__ import annotations
 
-from arcbench.run.records import AttemptSource, Turn
 from arcbench.scoring import MAX_ATTEMPTS
+from arcbench.solve.records import AttemptSource, Turn
 
 
 def _key(grid: list[list[int]]) -> tuple[tuple[int, ...], ...]:

@@ -4,8 +4,11 @@
         ...  # point a client at s.base_url; s.requests lists what it received
 
 `serve(responder)` serves any callable `(request_body) -> Reply`; `ModelResponder(model)` adapts a ChatModel.
+`ScriptedModel(script)` answers the same scripts in memory, as a `ChatModel`: strategies run against it exactly as
+against a model behind HTTP.
 """
 
+from arcbench.testing.model import ScriptedModel
 from arcbench.testing.script import DEFAULT_CONTENT, Reply, Rule, Script, load_script
 from arcbench.testing.server import ChatServer, ModelResponder, RecordedRequest, Responder, ScriptedServer, serve
 
@@ -18,6 +21,7 @@ __all__ = [
     "Responder",
     "Rule",
     "Script",
+    "ScriptedModel",
     "ScriptedServer",
     "load_script",
     "serve",

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arcbench.errors import UserError
+from arcbench.llm import content_text
 
 ReasoningPlacement = Literal["reasoning_content", "reasoning", "reasoning_details", "think_tag", "none"]
 
@@ -85,19 +86,11 @@ class Script(BaseModel):
     default: Reply = Field(default_factory=Reply)
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return ""
-
-
 def first_user_text(body: dict[str, Any]) -> str:
     """Text of the first user message of a chat request ('' when there is none)."""
     for m in body.get("messages") or []:
         if isinstance(m, dict) and m.get("role") == "user":
-            return _text(m.get("content"))
+            return content_text(m.get("content"))
     return ""
 
 

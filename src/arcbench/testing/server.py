@@ -23,7 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script, conversation_turn
+from arcbench.llm import ChatModel, content_text
+from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script
 
 Responder = Callable[[dict[str, Any]], Reply]
 """Turns a chat request body into the reply to send."""
@@ -59,17 +60,11 @@ def _tokens(text: str) -> int:
 
 
 def _prompt_text(body: dict[str, Any]) -> str:
-    parts = []
-    for m in body.get("messages") or []:
-        content = m.get("content") if isinstance(m, dict) else None
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            parts.extend(p.get("text", "") for p in content if isinstance(p, dict))
-    return "".join(parts)
+    return "".join(content_text(m.get("content")) for m in body.get("messages") or [] if isinstance(m, dict))
 
 
-def _usage(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
+def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
+    """The `usage` object the server reports for a reply: counts the script gave, or 4 characters a token."""
     reasoning_tokens = reply.reasoning_tokens
     if reasoning_tokens is None:
         reasoning_tokens = _tokens(reply.reasoning or "")
@@ -235,7 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "message": _message(reply), "finish_reason": reply.finish_reason}],
         }
         if reply.include_usage:
-            data["usage"] = _usage(reply, body)
+            data["usage"] = usage_body(reply, body)
         self._send_json(200, data)
 
     def _chunk(self, data: bytes) -> None:
@@ -267,7 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
             event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]})
             options = body.get("stream_options") or {}
             if reply.include_usage and isinstance(options, dict) and options.get("include_usage"):
-                event({**base, "choices": [], "usage": _usage(reply, body)})
+                event({**base, "choices": [], "usage": usage_body(reply, body)})
             self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
@@ -412,9 +407,9 @@ class ScriptedServer(ChatServer):
 
 class ModelResponder:
     """Serves any ChatModel (e.g. the offline baseline) through the server: each request becomes one `complete()`
-    call on a private event loop thread, and its CallEvent becomes the reply."""
+    call on a private event loop thread, and its Completion becomes the reply."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: ChatModel) -> None:
         self.model = model
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="model-responder", daemon=True)
@@ -422,27 +417,22 @@ class ModelResponder:
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         messages = body.get("messages") or []
-        future = asyncio.run_coroutine_threadsafe(
-            self.model.complete(messages, task_id="served", turn=conversation_turn(body)), self._loop
-        )
-        event = future.result()
-        if event.error_kind is not None:
-            return Reply(status=500, error_message=event.error_message or event.error_kind)
+        done = asyncio.run_coroutine_threadsafe(self.model.complete(messages), self._loop).result()
+        if done.error_kind is not None:
+            return Reply(status=500, error_message=done.error_message or done.error_kind)
         return Reply(
-            content=event.content,
-            reasoning=event.reasoning,
-            prompt_tokens=event.usage.prompt_tokens,
-            completion_tokens=event.usage.completion_tokens,
-            reasoning_tokens=event.usage.reasoning_tokens,
-            cached_tokens=event.usage.cached_tokens,
-            cost=event.cost_usd,
+            content=done.content,
+            reasoning=done.reasoning,
+            prompt_tokens=done.usage.prompt_tokens,
+            completion_tokens=done.usage.completion_tokens,
+            reasoning_tokens=done.usage.reasoning_tokens,
+            cached_tokens=done.usage.cached_tokens,
+            cost=done.cost_usd,
         )
 
     def close(self) -> None:
         async def _shutdown() -> None:
-            closer = getattr(self.model, "aclose", None)
-            if closer is not None:
-                await closer()
+            await self.model.aclose()
 
         if self._loop.is_running():
             asyncio.run_coroutine_threadsafe(_shutdown(), self._loop).result(timeout=10)

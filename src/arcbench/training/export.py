@@ -8,16 +8,15 @@ prompt asks: a few sentences, then one ```python block.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from arcbench.data.types import Grid, Task, grid_shape
-from arcbench.prompts.render import Message, task_messages
+from arcbench.llm import Message
+from arcbench.prompts.render import task_messages
+from arcbench.run.store import write_file_atomic
 from arcbench.training.extract import ProgramSource
 
 Split = Literal["train", "validation"]
@@ -97,19 +96,6 @@ PARQUET_COLUMNS = ("task_id", "program", "train", "test_inputs", "test_outputs",
                    "train_total", "some_correct", "augmentation", "split", "source_runs", "source_turns")
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_jsonl(path: Path, examples: list[TrainingExample]) -> None:
     """OpenAI chat fine-tuning format: one {"messages": [...]} object per line."""
 
@@ -117,10 +103,8 @@ def write_jsonl(path: Path, examples: list[TrainingExample]) -> None:
         with tmp.open("w", encoding="utf-8") as f:
             for ex in examples:
                 f.write(json.dumps({"messages": example_messages(ex)}, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
 
-    _atomic(path, write)
+    write_file_atomic(path, write)
 
 
 def write_parquet(path: Path, examples: list[TrainingExample]) -> None:
@@ -136,7 +120,7 @@ def write_parquet(path: Path, examples: list[TrainingExample]) -> None:
         ("split", pa.string()), ("source_runs", pa.list_(pa.string())), ("source_turns", pa.string()),
     ])
     table = pa.Table.from_pylist(rows, schema=schema)
-    _atomic(path, lambda tmp: pq.write_table(table, tmp))
+    write_file_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def validation_path(output: Path) -> Path:

@@ -21,7 +21,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from arcbench import __version__
 from arcbench.data.types import Grid
-from arcbench.errors import UserError
 from arcbench.run.records import now_iso
 from arcbench.run.store import write_json_atomic
 from arcbench.sandbox import Sandbox, SandboxLimits
@@ -48,14 +47,14 @@ Advance = Callable[[], None]
 class TrainingOptions(BaseModel):
     output: Path
     format: Format = "openai"
-    validation: float = 0.0
+    validation: float = Field(0.0, ge=0.0, lt=1.0)
     """Fraction of tasks held out for validation (0: no validation set)."""
-    limit: int | None = None
-    """At most this many programs after balancing (half from each class)."""
+    limit: int | None = Field(None, ge=2)
+    """At most this many programs after balancing (half from each class, so at least 2)."""
     include_correct: bool = False
-    augment: int = 0
+    augment: int = Field(0, ge=0)
     seed: int = 0
-    workers: int | None = None
+    workers: int | None = Field(None, ge=1)
     """Sandbox worker processes (None: one per core)."""
 
 
@@ -81,20 +80,6 @@ class Manifest(BaseModel):
     options: TrainingOptions
     report: TrainingReport
     examples: list[ManifestEntry] = Field(default_factory=list)
-
-
-def check_options(options: TrainingOptions) -> None:
-    """User mistakes in the options, as one-line errors."""
-    if not 0.0 <= options.validation < 1.0:
-        raise UserError(f"--validation must be a fraction from 0 up to (not including) 1 (got {options.validation:g})")
-    if options.limit is not None and options.limit < 2:
-        raise UserError(f"--limit must be at least 2: examples are balanced half and half (got {options.limit})")
-    if options.augment < 0:
-        raise UserError(f"--augment must be 0 or more (got {options.augment})")
-    if options.workers is not None and options.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {options.workers})")
-    if options.format not in ("openai", "parquet"):
-        raise UserError(f"--format must be openai or parquet (got {options.format!r})")
 
 
 async def run_programs(sandbox: Sandbox, jobs: list[tuple[str, list[Grid]]], advance: Advance | None = None,
@@ -260,7 +245,6 @@ def write_outputs(examples: list[TrainingExample], options: TrainingOptions, ext
 
 def generate(run_dirs: list[Path], options: TrainingOptions, console: Console, quiet: bool = False) -> TrainingReport:
     """Read the runs, build the examples (re-executing every program in the sandbox), write the files."""
-    check_options(options)
     extraction = read_runs(run_dirs)
     limits = SandboxLimits(timeout_s=extraction.limits.timeout_s, memory_mb=extraction.limits.memory_mb)
     workers = options.workers

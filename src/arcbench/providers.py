@@ -1,11 +1,13 @@
-"""Pick the model implementation for a config: the offline baseline or an OpenAI-compatible endpoint."""
+"""Which model a `ClientConfig` names: the offline baseline or an OpenAI-compatible endpoint.
+
+Above every provider in the layers (the baseline is a model built on the llm seam, not part of it); a new provider
+is a module of its own and a branch here.
+"""
 
 from __future__ import annotations
 
 from arcbench.errors import UserError
-from arcbench.llm.base import ChatModel, ClientConfig
-from arcbench.llm.keys import key_env_name, resolve_api_key
-from arcbench.llm.openai_chat import OpenAIChatModel
+from arcbench.llm import ChatModel, ClientConfig, OpenAIChatModel, key_env_name, resolve_api_key
 
 
 def make_model(config: ClientConfig, api_key: str | None = None) -> ChatModel:

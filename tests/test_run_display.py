@@ -6,8 +6,10 @@ import io
 
 from rich.console import Console
 
-from arcbench.run.progress import RunProgress
-from arcbench.run.records import TaskLog, Turn
+from arcbench.commands.run_display import RunDisplay
+from arcbench.run.observer import RunTotals
+from arcbench.run.records import TaskLog
+from arcbench.solve import Turn
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b1m[/red][bold]"
 
@@ -26,7 +28,7 @@ def test_a_failed_call_line_shows_the_server_message_as_text():
     console, buf = _console()
     turn = Turn(index=0, sample=0, turn_in_sample=1, call_id="c", user_message="", error_kind="api_error",
                 error_message=f"HTTP 400: {HOSTILE}\nsecond line")
-    RunProgress(console, 1, "run").turn(f"task{HOSTILE}", turn)
+    RunDisplay(console).turn(f"task{HOSTILE}", turn, RunTotals(label="run", tasks=1))
     printed = buf.getvalue()
     _assert_inert(printed)
     assert len(printed.strip().splitlines()) == 1
@@ -35,5 +37,5 @@ def test_a_failed_call_line_shows_the_server_message_as_text():
 def test_a_task_line_shows_the_task_id_as_text():
     console, buf = _console()
     log = TaskLog(task_id=f"task{HOSTILE}", train=[], test_inputs=[], status="api_failure", stop_reason="api_error")
-    RunProgress(console, 1, "run").task_done(log)
+    RunDisplay(console).task_done(log, RunTotals(label="run", tasks=1), replayed=False)
     _assert_inert(buf.getvalue())

@@ -1,0 +1,90 @@
+"""What solving a task produces: turns (one model call each and what came of its program) and the chosen attempts.
+
+These are the solve layer's own types; the run layer stores them in task logs. Nothing here holds a test output:
+`TestRun` has a program's output on a test input, never whether it is right (`test_scores` is filled by the scorer
+after the task ended).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from arcbench.data.types import Grid
+from arcbench.llm import FailureKind, Usage
+from arcbench.sandbox.types import ErrorKind
+from arcbench.scoring import AttemptScore
+
+
+class ExampleResult(BaseModel):
+    """A program's result on one training example, as the solver (and the feedback) sees it."""
+
+    index: int
+    output: Grid | None = None
+    error: ErrorKind | None = None
+    message: str = ""
+    correct: bool = False
+    pixel_accuracy: float = 0.0
+    duration_s: float = 0.0
+
+
+class TestRun(BaseModel):
+    """A program's output on one test input. No correctness here: the solver cannot know it."""
+
+    __test__ = False  # not a pytest test class
+
+    index: int
+    output: Grid | None = None
+    error: ErrorKind | None = None
+    message: str = ""
+    duration_s: float = 0.0
+
+
+class Turn(BaseModel):
+    """One model call of a task and what came of it."""
+
+    index: int
+    """Position among all calls of the task (0-based)."""
+    sample: int
+    """Which conversation it belongs to: independent samples and hybrid seeds count from 0."""
+    turn_in_sample: int
+    """1-based turn within its conversation."""
+    call_id: str
+    phase: Literal["sample", "feedback"] = "sample"
+    user_message: str
+    """The last user message sent for this call (the full request is in events.jsonl)."""
+    response: str = ""
+    reasoning: str | None = None
+    code: str | None = None
+    code_source: Literal["answer", "reasoning"] | None = None
+    code_note: str = ""
+    train: list[ExampleResult] = Field(default_factory=list)
+    test: list[TestRun] = Field(default_factory=list)
+    train_solved: int = 0
+    train_total: int = 0
+    train_pixel_accuracy: float = 0.0
+    """Mean pixel accuracy over training examples."""
+    feedback: str | None = None
+    """The feedback message this turn's results produced (sent as the next user message, if there was one)."""
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    error_kind: FailureKind | None = None
+    error_message: str = ""
+    test_scores: list[AttemptScore] | None = None
+    """Filled by the scorer after the task ended, for analysis (per-turn charts); never read while solving."""
+
+    @property
+    def all_train_correct(self) -> bool:
+        return self.train_total > 0 and self.train_solved == self.train_total
+
+
+class AttemptSource(BaseModel):
+    """Where a chosen attempt came from: the turns whose programs produced it, and why it ranked where it did."""
+
+    output: Grid
+    turns: list[int]
+    train_solved: int
+    votes: int
+    train_pixel_accuracy: float

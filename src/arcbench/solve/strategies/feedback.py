@@ -1,0 +1,16 @@
+"""feedback: one conversation; after each turn the model sees its program's training results and tries again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from arcbench.solve.records import Turn
+from arcbench.solve.steps import SolveContext, conversation
+
+
+class Feedback:
+    name = "feedback"
+
+    async def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
+        async for turn in conversation(ctx, ctx.opening(), sample=0, turns=ctx.max_turns):
+            yield turn

@@ -1,0 +1,24 @@
+"""The strategy seam: how a task is worked on, as a plug-in.
+
+A strategy is an object with a `name` and an async generator `solve(ctx)` that yields turns, made from the shared
+steps in `arcbench.solve.steps`. It decides what to ask next; it does not decide when to stop: the `Solver` ends it
+on a failed call, on the stop rule or at the budget, so no strategy can forget the rule or read a test output to
+bend it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from arcbench.solve.records import Turn
+from arcbench.solve.steps import SolveContext
+
+
+class Strategy(Protocol):
+    name: str
+    """The --mode name."""
+
+    def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
+        """Yield every turn `ctx.sample` returns, as soon as it returns it."""
+        ...
