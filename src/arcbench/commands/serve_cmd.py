@@ -58,11 +58,14 @@ def serve_scripted(
     port: PortOpt = 8000,
     quiet: QuietOpt = False,
 ) -> None:
-    """Serve scripted replies: fixed code, per-task and per-turn answers, reasoning, latency, errors on demand."""
+    """Serve scripted replies: fixed code, per-task and per-turn answers, reasoning, latency, errors on demand; and
+    OpenAI's files and fine-tuning endpoints with jobs that succeed (to dry-run `arcbench finetune openai`)."""
+    from arcbench.testing.finetune_api import FineTuneAPI
     from arcbench.testing.script import Script, load_script
     from arcbench.testing.server import ScriptedServer
 
-    _run(ScriptedServer(load_script(script) if script else Script(), host, port), "scripted", quiet)
+    server = ScriptedServer(load_script(script) if script else Script(), host, port, routes=[FineTuneAPI()])
+    _run(server, "scripted", quiet)
 
 
 @serve_app.command("baseline")

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,6 +27,10 @@ from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce
 
 Responder = Callable[[dict[str, Any]], Reply]
 """Turns a chat request body into the reply to send."""
+
+Route = Callable[[str, str, Mapping[str, str], bytes], "tuple[int, Any] | None"]
+"""Extra endpoints (e.g. files and fine-tuning, `arcbench.testing.finetune_api`): given the method, path, headers and
+raw body, the status and JSON to send, or None for a path it does not serve."""
 
 _HANG_LIMIT_S = 3600.0
 _REDACTED_HEADERS = frozenset({"authorization", "api-key", "x-api-key"})
@@ -141,6 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> tuple[dict[str, Any] | None, bool]:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self._raw_body = raw
         if not raw:
             return None, True
         try:
@@ -180,14 +185,24 @@ class _Handler(BaseHTTPRequestHandler):
             owner = self.server.owner
             models = [{"id": m, "object": "model", "created": 0, "owned_by": "arcbench"} for m in owner.model_ids]
             self._send_json(200, {"object": "list", "data": models})
-        else:
+        elif not self._route(b""):
             self._send_error_body(404, f"no route {self.path}")
+
+    def _route(self, raw: bytes) -> bool:
+        """Answer from the server's extra routes; False when none serves this path."""
+        for route in self.server.owner.routes:
+            answer = route(self.command, self.path, self.headers, raw)
+            if answer is not None:
+                self._send_json(*answer)
+                return True
+        return False
 
     def do_POST(self) -> None:
         body, ok = self._read_body()
         self._record(body)
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
-            self._send_error_body(404, f"no route {self.path}")
+            if not self._route(self._raw_body):
+                self._send_error_body(404, f"no route {self.path}")
             return
         if not ok or body is None:
             self._send_error_body(400, "the request body is not a JSON object")
@@ -298,11 +313,13 @@ class ChatServer:
         *,
         model_ids: Sequence[str] = ("scripted",),
         log: Callable[[str], None] | None = None,
+        routes: Sequence[Route] = (),
     ) -> None:
         self.responder = responder
         self.host = host
         self.port = port
         self.model_ids = list(model_ids)
+        self.routes = list(routes)
         self.log = log
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -397,9 +414,10 @@ class ScriptedServer(ChatServer):
         port: int = 0,
         *,
         log: Callable[[str], None] | None = None,
+        routes: Sequence[Route] = (),
     ) -> None:
         self._script_responder = ScriptResponder(coerce_script(script))
-        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log)
+        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log, routes=routes)
 
     def set_script(self, script: Script | list[Rule] | list[dict[str, Any]] | dict[str, Any] | None) -> None:
         """Replace the script (and reset its rules' `times` counters)."""
