@@ -73,6 +73,7 @@ def tasks_show(
 from arcbench.commands import (  # noqa: E402  (importing a command module registers its command on `app`)
     compare_cmd,  # noqa: F401
     exec_cmd,  # noqa: F401
+    finetune_cmd,  # noqa: F401
     plot_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
     run_cmd,  # noqa: F401
