@@ -78,6 +78,7 @@ from arcbench.commands import (  # noqa: E402  (importing a command module regis
     report_cmd,  # noqa: F401
     run_cmd,  # noqa: F401
     serve_cmd,  # noqa: F401
+    serve_hf_cmd,  # noqa: F401
     training_cmd,  # noqa: F401
 )
 

@@ -438,12 +438,12 @@ class ModelResponder:
         self._thread = threading.Thread(target=self._loop.run_forever, name="model-responder", daemon=True)
         self._thread.start()
 
+    async def _complete(self, body: dict[str, Any]) -> Any:
+        """The model's CallEvent for a request; a subclass may pass the request's options on."""
+        return await self.model.complete(body.get("messages") or [], task_id="served", turn=conversation_turn(body))
+
     def __call__(self, body: dict[str, Any]) -> Reply:
-        messages = body.get("messages") or []
-        future = asyncio.run_coroutine_threadsafe(
-            self.model.complete(messages, task_id="served", turn=conversation_turn(body)), self._loop
-        )
-        event = future.result()
+        event = asyncio.run_coroutine_threadsafe(self._complete(body), self._loop).result()
         if event.error_kind is not None:
             return Reply(status=500, error_message=event.error_message or event.error_kind)
         return Reply(
