@@ -163,3 +163,36 @@ def test_list_shows_the_registry(server, dataset, tmp_path, capsys):
     out = capsys.readouterr().out
     m = _only_manifest(registry)
     assert m.job_id in out and "arc.jsonl" in out and "succeeded" in out
+
+
+def test_compare_names_the_data_and_job_of_the_fine_tuned_model(server, dataset, tmp_path, capsys):
+    registry = tmp_path / "reg"
+    assert _finetune(server, registry, dataset) == 0
+    m = _only_manifest(registry)
+    assert m.fine_tuned_model is not None
+    run_dirs = []
+    for name, model in (("base", "gpt-4.1-nano"), ("tuned", m.fine_tuned_model)):
+        run_dirs.append(tmp_path / name)
+        assert main(["run", "--base-url", server.base_url, "--model", model, "--run-dir", str(run_dirs[-1]),
+                     "--subset", "6150a2bd", "--max-turns", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["compare", *map(str, run_dirs), "--registry", str(registry)]) == 0
+    out = capsys.readouterr().out
+    assert f"tuned: {m.fine_tuned_model} was fine-tuned from {m.base_model} by job {m.job_id} (openai) on " \
+           f"{dataset.resolve()}" in out
+    assert f"data manifest {dataset.with_name('arc.manifest.json')}" in out
+    assert "base:" not in out  # the base model was not fine-tuned here
+
+
+def test_compare_json_carries_the_fine_tune_origin(server, dataset, tmp_path, capsys):
+    registry = tmp_path / "reg"
+    assert _finetune(server, registry, dataset) == 0
+    m = _only_manifest(registry)
+    run_dir = tmp_path / "tuned"
+    assert main(["run", "--base-url", server.base_url, "--model", str(m.fine_tuned_model), "--run-dir",
+                 str(run_dir), "--subset", "6150a2bd", "--max-turns", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(run_dir), str(run_dir), "--json", "--registry", str(registry)]) == 0
+    configs = json.loads(capsys.readouterr().out)["configs"]
+    assert configs[0]["finetune"]["job_id"] == m.job_id
+    assert configs[0]["finetune"]["training_data"] == str(dataset.resolve())

@@ -165,3 +165,17 @@ def data_link(path: Path, examples: int, data_manifest_of: Path | None = None) -
     manifest = manifest_path(data_manifest_of or path)
     return DataLink(path=str(path.resolve()), sha256=file_sha256(path), examples=examples,
                     data_manifest=str(manifest.resolve()) if manifest.is_file() else None)
+
+
+def origins(models: list[str], registry: Path) -> dict[str, dict[str, Any]]:
+    """For each model name a registry manifest produced (the newest such manifest): its job, base model, data and
+    data manifest, as the fields of `arcbench.report.compare.FineTuneOrigin`."""
+    found: dict[str, dict[str, Any]] = {}
+    for m in list_manifests(registry):  # oldest first: a newer fine-tune under the same name wins
+        if m.fine_tuned_model in models:
+            found[m.fine_tuned_model] = {
+                "job_id": m.job_id, "kind": m.kind, "base_model": m.base_model, "training_data": m.training.path,
+                "training_examples": m.training.examples, "data_manifest": m.training.data_manifest,
+                "validation_data": m.validation.path if m.validation else None,
+                "manifest": str(registry / f"{m.job_id}.json")}
+    return found
