@@ -211,3 +211,85 @@ def finetune_list_cmd(registry: RegistryOpt = None) -> None:
         losses = f"train/valid loss {_fmt(m.last_train_loss)}/{_fmt(m.last_valid_loss)}"
         _out.print(f"{m.job_id}  {m.kind}  {m.base_model}  {data}  {m.status}  {losses}  "
                    f"model {m.fine_tuned_model or '–'}", markup=False)
+
+
+@finetune_app.command("local")
+def finetune_local_cmd(
+    data: Annotated[Path, typer.Argument(help="Chat JSONL or parquet from `arcbench training-data`.",
+                                         show_default=False)],
+    base: Annotated[Path, typer.Option("--base", help="Base model: a Hugging Face model folder or a .gguf file.",
+                                       show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (checkpoints/, runs/, adapter/, "
+                                         "merged/, finetune.json).", show_default=False)],
+    validation: Annotated[Path | None, typer.Option(
+        "--validation", help="Validation JSONL (default: DATA_val.jsonl beside DATA, or a parquet file's "
+        "validation rows).")] = None,
+    no_validation: Annotated[bool, typer.Option("--no-validation", help="Evaluate on no validation set.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="Name to run the model under (default: the output "
+                                             "folder's name).")] = None,
+    epochs: Annotated[float, typer.Option("--epochs", help="Passes over the training set.")] = 1.0,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Stop after N optimizer steps (overrides "
+                                                  "--epochs).")] = None,
+    learning_rate: Annotated[float, typer.Option("--learning-rate", help="Peak learning rate (linear decay).")] = 2e-4,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per device step.")] = 2,
+    grad_accum: Annotated[int, typer.Option("--grad-accum", help="Steps accumulated per optimizer step.")] = 1,
+    lora_r: Annotated[int, typer.Option("--lora-r", help="LoRA rank.")] = 16,
+    lora_alpha: Annotated[int, typer.Option("--lora-alpha", help="LoRA alpha.")] = 32,
+    max_length: Annotated[int, typer.Option("--max-length", help="Longest example in tokens; longer ones are left "
+                                            "out, not truncated.")] = 2048,
+    eval_steps: Annotated[int, typer.Option("--eval-steps", help="Validation loss every N steps (and at the "
+                                            "end).")] = 50,
+    save_steps: Annotated[int, typer.Option("--save-steps", help="Checkpoint every N steps.")] = 50,
+    logging_steps: Annotated[int, typer.Option("--logging-steps", help="Training loss every N steps.")] = 10,
+    threads: Annotated[int | None, typer.Option("--threads", help="CPU threads for torch (default half the "
+                                                "cores).")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or mps (default: a GPU if there is "
+                                               "one).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for LoRA initialisation and data order.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the fine-tune in --output from its last "
+                                         "checkpoint.")] = False,
+    no_merge: Annotated[bool, typer.Option("--no-merge", help="Save the adapter only, not a merged model.")] = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """LoRA fine-tune of a Hugging Face or GGUF model with TRL and PEFT: loss on the assistant's answer only,
+    validation loss, TensorBoard logs in OUTPUT/runs, checkpoints, adapter and merged model. Uses a GPU when there
+    is one; on CPU it runs, slowly."""
+    from arcbench.training.export import validation_path
+    from arcbench.training.finetune_local import LocalOptions, LogLine, serve_recipe, train
+    from arcbench.training.finetunes import registry_dir
+
+    if validation is None and not no_validation and data.suffix == ".jsonl" and validation_path(data).is_file():
+        validation = validation_path(data)
+        _out.print(f"Validation file: {validation} (beside the data; --no-validation to leave it out)", markup=False)
+    if no_validation:
+        validation = None
+    options = LocalOptions(data=data, base=base, output=output, validation=validation, name=name, epochs=epochs,
+                           max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+                           grad_accum=grad_accum, lora_r=lora_r, lora_alpha=lora_alpha, max_length=max_length,
+                           eval_steps=eval_steps, save_steps=save_steps, logging_steps=logging_steps,
+                           threads=threads, device=device, seed=seed, resume=resume, merge=not no_merge)
+
+    def show(line: LogLine) -> None:
+        parts = [f"step {line.step}/{line.max_steps}"]
+        if line.train_loss is not None:
+            parts.append(f"train loss {line.train_loss:.4f}")
+        if line.valid_loss is not None:
+            parts.append(f"valid loss {line.valid_loss:.4f}")
+        if line.seconds_per_step is not None:
+            parts.append(f"{line.seconds_per_step:.1f} s/step")
+        _out.print("  ".join(parts), markup=False)
+
+    reg = registry_dir(registry)
+    resume_cmd = f"arcbench finetune local {data} --base {base} --output {output} --resume"
+    try:
+        manifest = train(options, reg, show, lambda line: _out.print(line, markup=False))
+    except KeyboardInterrupt:
+        _out.print(f"Interrupted. Continue from the last checkpoint with: {resume_cmd}", markup=False)
+        raise typer.Exit(1) from None
+    _out.print(f"Adapter: {manifest.adapter_dir}" + (f"\nMerged model: {manifest.merged_dir}"
+                                                      if manifest.merged_dir else ""), markup=False)
+    _out.print(f"TensorBoard: tensorboard --logdir {output / 'runs'}", markup=False)
+    _out.print(f"Model name: {manifest.fine_tuned_model}  (manifest {reg / (manifest.job_id + '.json')})",
+               markup=False)
+    for line in serve_recipe(manifest):
+        _out.print(line, markup=False)
