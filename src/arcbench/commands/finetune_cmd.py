@@ -42,12 +42,14 @@ class _Printer:
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.last = ""
+        self.total: int | None = None
 
     def __call__(self, p: Progress) -> None:
         stamp = f"[{time.monotonic() - self.start:6.0f}s]"
         for message in p.messages:
             _out.print(f"{stamp} {message}", markup=False)
-        step = f"step {p.step}" + (f"/{p.total_steps}" if p.total_steps else "") if p.step else ""
+        self.total = p.total_steps or self.total  # only polls that saw a metrics event know it
+        step = f"step {p.step}" + (f"/{self.total}" if self.total else "") if p.step else ""
         parts = [p.status, step, f"train loss {_fmt(p.train_loss)}" if p.train_loss is not None else "",
                  f"valid loss {_fmt(p.valid_loss)}" if p.valid_loss is not None else "",
                  f"trained tokens {p.trained_tokens:,}" if p.trained_tokens else ""]
