@@ -18,4 +18,6 @@ COMMANDS: tuple[str, ...] = (
     "submission_cmd",
     "score_cmd",
     "runs_cmd",
+    "finetune_cmd",
+    "serve_hf_cmd",
 )

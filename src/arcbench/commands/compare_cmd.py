@@ -65,6 +65,10 @@ def _tables(c: Comparison) -> list[Table]:
     ]
     for label, cells in rows:
         side.add_row(label, *[_cell(x) for x in cells])
+    if any(cfg.finetune for cfg in c.configs):
+        side.add_row("fine-tune job", *[_cell(cfg.finetune.job_id if cfg.finetune else "–") for cfg in c.configs])
+        side.add_row("fine-tune data", *[_cell(Path(cfg.finetune.training_data).name if cfg.finetune else "–")
+                                         for cfg in c.configs])
     if any(cfg.leaky for cfg in c.configs):
         side.add_row(Text("leaky (read test labels)", style="red"),
                      *[Text("yes" if cfg.leaky else "no", style="red" if cfg.leaky else "") for cfg in c.configs])
@@ -81,6 +85,9 @@ def _tables(c: Comparison) -> list[Table]:
 def compare_cmd(
     run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run directories (single or repeat runs).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    registry: Annotated[Path | None, typer.Option("--registry", help="Fine-tune registry where fine-tuned models "
+                                                  "are looked up (default $ARCBENCH_FINETUNES, else ./finetunes)."
+                                                  )] = None,
 ) -> None:
     """Compare configurations: score, solved, cost, tokens and turns side by side (means with 95% CIs for repeat
     runs), cost per solved task, and for each pair the tasks solved by one and not the other with McNemar's exact
@@ -90,13 +97,24 @@ def compare_cmd(
 
     if len(run_dirs) < 2:
         raise UserError("compare needs at least two run directories")
-    comparison = compare_runs([load_run(p) for p in run_dirs])
+    from arcbench.report.compare import FineTuneOrigin
+    from arcbench.training.finetunes import origins, registry_dir
+
+    runs = [load_run(p) for p in run_dirs]
+    found = origins([r.config.config.client.model for r in runs], registry_dir(registry))
+    comparison = compare_runs(runs, {model: FineTuneOrigin(**fields) for model, fields in found.items()})
     if as_json:
         # ASCII-only JSON: every control character, C1 ones included, is a \u escape and never reaches the terminal.
         out.print(json.dumps(comparison.model_dump(mode="json"), indent=1), markup=False, highlight=False)
         return
     for t in _tables(comparison):
         out.print(t)
+    for cfg in comparison.configs:
+        if cfg.finetune is not None:
+            f = cfg.finetune
+            out.print(f"{cfg.name}: {cfg.model} was fine-tuned from {f.base_model} by job {f.job_id} ({f.kind}) on "
+                      f"{f.training_data} ({f.training_examples} examples; data manifest {f.data_manifest or 'none'})"
+                      f" — {f.manifest}", markup=False)
     for p in comparison.pairs:
         for who, ids in ((p.a, p.only_a), (p.b, p.only_b)):
             if ids:

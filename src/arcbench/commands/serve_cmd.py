@@ -1,6 +1,6 @@
 """`arcbench serve MODEL`: a local OpenAI-compatible server, to dry-run a configuration without spending money.
 
-Each model is one subcommand that builds a responder and hands it to `_run`. A model served from another module
+Each model is one subcommand that builds a responder and hands it to `start_serving`. A model served from another module
 registers on `serve_app` from that module's own `register` (`serve_app.command("name")(fn)`).
 """
 
@@ -24,7 +24,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print a li
 serve_app = group("Run a local OpenAI-compatible server (http://HOST:PORT/v1) that arcbench run --base-url can use.")
 
 
-def _run(server: ChatServer, model: str, quiet: bool) -> None:
+def start_serving(server: ChatServer, model: str, quiet: bool) -> None:
     """Start the server, say how to use it, and serve until Ctrl-C."""
     if not quiet:
         # A request line is whatever a client sent: shown as inert text.
@@ -53,11 +53,14 @@ def serve_scripted(
     port: PortOpt = 8000,
     quiet: QuietOpt = False,
 ) -> None:
-    """Serve scripted replies: fixed code, per-task and per-turn answers, reasoning, latency, errors on demand."""
+    """Serve scripted replies: fixed code, per-task and per-turn answers, reasoning, latency, errors on demand; and
+    OpenAI's files and fine-tuning endpoints with jobs that succeed (to dry-run `arcbench finetune openai`)."""
+    from arcbench.testing.finetune_api import FineTuneAPI
     from arcbench.testing.script import Script, load_script
     from arcbench.testing.server import ScriptedServer
 
-    _run(ScriptedServer(load_script(script) if script else Script(), host, port), "scripted", quiet)
+    server = ScriptedServer(load_script(script) if script else Script(), host, port, routes=[FineTuneAPI()])
+    start_serving(server, "scripted", quiet)
 
 
 def serve_baseline(
@@ -77,7 +80,7 @@ def serve_baseline(
     with flag_errors({"baseline_time_s": "--baseline-time"}):
         config = ClientConfig(model="baseline", baseline_time_s=baseline_time)
     model = BaselineModel(config)
-    _run(ChatServer(ModelResponder(model), host, port, model_ids=("baseline",)), "baseline", quiet)
+    start_serving(ChatServer(ModelResponder(model), host, port, model_ids=("baseline",)), "baseline", quiet)
 
 
 def register(app: typer.Typer) -> None:

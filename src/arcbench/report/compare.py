@@ -7,6 +7,7 @@ them with McNemar's exact test. Pure functions over loaded runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
 
 from pydantic import BaseModel
@@ -26,6 +27,22 @@ class Value(BaseModel):
     ci95_high: float | None = None
     n: int = 1
     """Runs behind the figure (None values, e.g. unknown costs, are left out)."""
+
+
+class FineTuneOrigin(BaseModel):
+    """Where a fine-tuned model came from (from its fine-tune manifest): the data and the job that made it."""
+
+    job_id: str
+    kind: str
+    """openai or local."""
+    base_model: str
+    training_data: str
+    training_examples: int
+    data_manifest: str | None
+    """The `arcbench training-data` manifest of the training file, when there was one."""
+    validation_data: str | None = None
+    manifest: str
+    """The fine-tune manifest this was read from."""
 
 
 class ConfigStats(BaseModel):
@@ -56,6 +73,8 @@ class ConfigStats(BaseModel):
     cost_per_solved: Value
     """Cost over tasks fully solved; None when nothing was solved or the cost is unknown."""
     leaky: bool
+    finetune: FineTuneOrigin | None = None
+    """For a fine-tuned model found in the fine-tune registry: its training data and job."""
 
 
 class PairedComparison(BaseModel):
@@ -155,9 +174,12 @@ def _names(runs: list[LoadedRun]) -> list[str]:
     return [str(r.path) if names.count(r.name) > 1 else r.name for r in runs]
 
 
-def compare_runs(runs: list[LoadedRun]) -> Comparison:
-    """Every configuration's figures and every pair's paired comparison, in the order given."""
+def compare_runs(runs: list[LoadedRun], origins: Mapping[str, FineTuneOrigin] | None = None) -> Comparison:
+    """Every configuration's figures and every pair's paired comparison, in the order given. `origins` maps model
+    names to the fine-tunes that made them."""
     names = _names(runs)
     configs = [config_stats(r, n) for r, n in zip(runs, names, strict=True)]
+    for cfg in configs:
+        cfg.finetune = (origins or {}).get(cfg.model or "")
     pairs = [paired(runs[i], runs[j], names[i], names[j]) for i, j in combinations(range(len(runs)), 2)]
     return Comparison(configs=configs, pairs=pairs)

@@ -136,7 +136,8 @@ def read_run_info(path: Path) -> RunInfo:
     state: RunState = "damaged" if problem else "complete" if complete else "incomplete"
     return RunInfo(
         path=path, created_at=saved.created_at, last_write=_last_write(path), dataset=saved.config.dataset,
-        subset=saved.config.subset, model=saved.config.client.model, mode=saved.config.mode, repeats=repeats, tasks_total=len(ids) * repeats,
+        subset=saved.config.subset, model=saved.config.client.model, mode=saved.config.mode, repeats=repeats,
+        tasks_total=len(ids) * repeats,
         tasks_done=sum(p.done for p in parts), score=sum(scores) / len(scores) if complete and scores else None,
         cost=sum(known) if known else None if costs else 0.0, cost_known=len(known) == len(costs), state=state,
         problem=problem,

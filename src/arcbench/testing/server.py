@@ -17,17 +17,21 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from pydantic import BaseModel
 
-from arcbench.llm import ChatModel, content_text
+from arcbench.llm import ChatModel, Completion, content_text
 from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script
 
 Responder = Callable[[dict[str, Any]], Reply]
 """Turns a chat request body into the reply to send."""
+
+Route = Callable[[str, str, Mapping[str, str], bytes], "tuple[int, Any] | None"]
+"""Extra endpoints (e.g. files and fine-tuning, `arcbench.testing.finetune_api`): given the method, path, headers and
+raw body, the status and JSON to send, or None for a path it does not serve."""
 
 _HANG_LIMIT_S = 3600.0
 _REDACTED_HEADERS = frozenset({"authorization", "api-key", "x-api-key"})
@@ -136,6 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> tuple[dict[str, Any] | None, bool]:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self._raw_body = raw
         if not raw:
             return None, True
         try:
@@ -175,14 +180,24 @@ class _Handler(BaseHTTPRequestHandler):
             owner = self.server.owner
             models = [{"id": m, "object": "model", "created": 0, "owned_by": "arcbench"} for m in owner.model_ids]
             self._send_json(200, {"object": "list", "data": models})
-        else:
+        elif not self._route(b""):
             self._send_error_body(404, f"no route {self.path}")
+
+    def _route(self, raw: bytes) -> bool:
+        """Answer from the server's extra routes; False when none serves this path."""
+        for route in self.server.owner.routes:
+            answer = route(self.command, self.path, self.headers, raw)
+            if answer is not None:
+                self._send_json(*answer)
+                return True
+        return False
 
     def do_POST(self) -> None:
         body, ok = self._read_body()
         self._record(body)
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
-            self._send_error_body(404, f"no route {self.path}")
+            if not self._route(self._raw_body):
+                self._send_error_body(404, f"no route {self.path}")
             return
         if not ok or body is None:
             self._send_error_body(400, "the request body is not a JSON object")
@@ -293,11 +308,13 @@ class ChatServer:
         *,
         model_ids: Sequence[str] = ("scripted",),
         log: Callable[[str], None] | None = None,
+        routes: Sequence[Route] = (),
     ) -> None:
         self.responder = responder
         self.host = host
         self.port = port
         self.model_ids = list(model_ids)
+        self.routes = list(routes)
         self.log = log
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -392,9 +409,10 @@ class ScriptedServer(ChatServer):
         port: int = 0,
         *,
         log: Callable[[str], None] | None = None,
+        routes: Sequence[Route] = (),
     ) -> None:
         self._script_responder = ScriptResponder(coerce_script(script))
-        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log)
+        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log, routes=routes)
 
     def set_script(self, script: Script | list[Rule] | list[dict[str, Any]] | dict[str, Any] | None) -> None:
         """Replace the script (and reset its rules' `times` counters)."""
@@ -415,9 +433,12 @@ class ModelResponder:
         self._thread = threading.Thread(target=self._loop.run_forever, name="model-responder", daemon=True)
         self._thread.start()
 
+    async def _complete(self, body: dict[str, Any]) -> Completion:
+        """The model's Completion for a request; a subclass may pass the request's options on."""
+        return await self.model.complete(body.get("messages") or [])
+
     def __call__(self, body: dict[str, Any]) -> Reply:
-        messages = body.get("messages") or []
-        done = asyncio.run_coroutine_threadsafe(self.model.complete(messages), self._loop).result()
+        done = asyncio.run_coroutine_threadsafe(self._complete(body), self._loop).result()
         if done.error_kind is not None:
             return Reply(status=500, error_message=done.error_message or done.error_kind)
         return Reply(
