@@ -512,11 +512,11 @@ def _program_init(cfg: _Config, wfd: int) -> None:
 
 
 def _program_mounts(cfg: _Config) -> None:
-    """A fresh scratch tmpfs at /tmp and a /proc of the program's own PID namespace; both go when it ends."""
+    """A fresh scratch tmpfs at /scratch and a /proc of the program's own PID namespace; both go when it ends."""
     libc = _libc()
     owner = f",uid={cfg.uid},gid={cfg.uid}" if cfg.uid is not None else ""
-    _mount(libc, "scratch", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=700{owner}")
-    os.chdir("/tmp")
+    _mount(libc, "scratch", "/scratch", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={_SCRATCH_MB}m,mode=700{owner}")
+    os.chdir("/scratch")
     with contextlib.suppress(OSError):  # refused in some user namespaces: the program then sees the worker's
         _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     # System V shared memory of this IPC namespace: bounded even where no memory cgroup is.
@@ -951,16 +951,17 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> None:
     """Build a root of read-only binds of the allowlist and pivot into it.
 
     Everything else (home directories, the project and its .env, site-packages, ARC data, /etc, other users' files)
-    is invisible. Each program later mounts its own scratch tmpfs at /tmp.
+    is invisible. Each program later mounts its own scratch tmpfs at /scratch.
     """
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing we mount leaks back to the host
     root = os.path.join(home, "root")  # on the host an empty directory; the harness removes `home`
     os.mkdir(root, 0o755)
     _mount(libc, "arcbench", root, "tmpfs", _MS_NOSUID, "size=1m,mode=755")
-    # /tmp first: a kept path may itself lie under /tmp (a project checked out there, with its virtual environment),
-    # and its bind must then sit inside the program's scratch mount point rather than be hidden by it.
+    # /tmp is a read-only tmpfs of its own: a kept path may lie under /tmp (a project checked out there, with its
+    # virtual environment), and its bind then sits inside it. Programs write only in their scratch, /scratch.
     os.makedirs(root + "/tmp")
     _mount(libc, "tmp", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755")
+    os.makedirs(root + "/scratch")
     kept, hidden, links = allowlist()
     for link, target in links.items():
         os.symlink(target, root + link)
@@ -981,6 +982,7 @@ def _new_root(libc: Any, isolation: dict[str, Any], home: str) -> None:
             open(f"{root}/dev/{dev}", "w").close()
             _mount(libc, "/dev/" + dev, f"{root}/dev/{dev}", None, _MS_BIND)
     os.makedirs(root + "/proc")
+    _mount(libc, None, root + "/tmp", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     old = root + "/.old"
     os.makedirs(old)
     nr = _SYS_PIVOT_ROOT.get(platform.machine())
