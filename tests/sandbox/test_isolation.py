@@ -67,8 +67,8 @@ def test_scratch_dir_is_empty_private_and_removed(sandbox: Sandbox) -> None:
 
 
 def test_writing_outside_the_scratch_dir_fails(sandbox: Sandbox) -> None:
-    targets = ["/x", "/usr/x", "/tmp/x", "/tmp/../x", "/dev/x", "/proc/x", os.path.join(os.path.dirname(os.__file__), "x.py"),
-               str(Path.home() / "x"), "/etc/x"]
+    targets = ["/x", "/usr/x", "/tmp/x", "/tmp/../x", "/dev/x", "/proc/x",
+               os.path.join(os.path.dirname(os.__file__), "x.py"), str(Path.home() / "x"), "/etc/x"]
     source = (
         "def transform(g):\n"
         "    written = 0\n"
