@@ -49,6 +49,7 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stop_when": ("--stop-when", ("stop_when",)),
     "output_dir": ("--output-dir", ("output_dir",)),
     "quiet": ("--quiet", ("quiet",)),
+    "price_cached": ("--price-cached", ("client.price_cached",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -155,6 +156,9 @@ def run_cmd(
                                                 "OUTPUT_DIR/<time>_<dataset>_<subset>_<model>).")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Finish an interrupted run in this directory.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-turn lines.")] = False,
+    price_cached: Annotated[float | None, typer.Option(
+        "--price-cached", help="$ per million cached input tokens, with --price-in and --price-out (default: "
+        "cached input costs --price-in).")] = None,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 

@@ -42,6 +42,8 @@ class ClientConfig(BaseModel):
     """$ per million input tokens (overrides known prices)."""
     price_out: float | None = Field(None, ge=0)
     """$ per million output tokens, reasoning tokens included."""
+    price_cached: float | None = Field(None, ge=0)
+    """$ per million cached input tokens, with price_in and price_out (None charges them at price_in)."""
     rate_limit_delay_s: float = Field(0.0, ge=0)
     """Minimum seconds between the starts of two requests (shared by every task of a run)."""
     baseline_time_s: float = Field(2.0, ge=0.05, le=600)

@@ -102,6 +102,9 @@ class OpenAIChatModel:
     def __init__(self, config: ClientConfig, api_key: str, *, rng: random.Random | None = None) -> None:
         if (config.price_in is None) != (config.price_out is None):
             raise UserError("--price-in and --price-out go together: give both ($ per million tokens)")
+        if config.price_cached is not None and config.price_in is None:
+            raise UserError("--price-cached goes with --price-in and --price-out: give all three ($ per million "
+                            "tokens)")
         if config.price_provider is not None and not known_price_provider(config.price_provider):
             raise UserError(
                 f"genai-prices knows no provider '{config.price_provider}': use an id such as openai, openrouter, groq"

@@ -1,9 +1,12 @@
 """Token counts and dollars of one call. An unknown price stays unknown (None), never 0.
 
-Order of trust: --price-in/--price-out (the user said so), then a cost the server reported for this very call
-(OpenRouter's `usage.cost`), then the `genai-prices` package's maintained price data for a known model and provider.
+Order of trust: --price-in/--price-out (with --price-cached: the user said so), then a cost the server reported for
+this very call (OpenRouter's `usage.cost`), then the `genai-prices` package's maintained price data for a known model
+and provider (cached input at the cached rate where it knows one, else as ordinary input).
 Reasoning tokens are output tokens: they are part of `completion_tokens` as OpenAI reports them, and are added to it
-for servers that report them apart.
+for servers that report them apart. Cached input tokens are part of the input count everywhere; they are read from
+OpenAI's `prompt_tokens_details.cached_tokens` (OpenRouter, vLLM and most compatible servers use it too), DeepSeek's
+`prompt_cache_hit_tokens` or Moonshot's top-level `cached_tokens`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ def usage_from_body(usage: dict[str, Any] | None) -> Usage:
     prompt_details = usage.get("prompt_tokens_details") or {}
     reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0
     cached = _int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else 0
+    if not cached:  # DeepSeek, then Moonshot, report cache hits outside prompt_tokens_details
+        cached = _int(usage.get("prompt_cache_hit_tokens")) or _int(usage.get("cached_tokens"))
     total = _int(usage.get("total_tokens"))
     if reasoning and (reasoning > completion or total == prompt + completion + reasoning):
         completion += reasoning  # the server counted reasoning apart from the completion: bill it as output anyway
@@ -35,7 +40,7 @@ def usage_from_body(usage: dict[str, Any] | None) -> Usage:
         prompt_tokens=prompt,
         completion_tokens=completion,
         reasoning_tokens=reasoning,
-        cached_tokens=cached,
+        cached_tokens=min(cached, prompt),
         total_tokens=max(total, prompt + completion),
     )
 
@@ -86,9 +91,12 @@ def _genai_price(usage: Usage, config: ClientConfig) -> float | None:
     return float(result.total_price)
 
 
-def flag_price(usage: Usage, price_in: float, price_out: float) -> float:
-    """Dollars at the user's $/million-token prices; cached input is charged as ordinary input."""
-    return (usage.prompt_tokens * price_in + usage.completion_tokens * price_out) / 1_000_000
+def flag_price(usage: Usage, price_in: float, price_out: float, price_cached: float | None = None) -> float:
+    """Dollars at the user's $/million-token prices; cached input at `price_cached`, or as ordinary input without
+    it."""
+    cached = min(usage.cached_tokens, usage.prompt_tokens) if price_cached is not None else 0
+    uncached = usage.prompt_tokens - cached
+    return (uncached * price_in + cached * (price_cached or 0.0) + usage.completion_tokens * price_out) / 1_000_000
 
 
 def price_call(
@@ -99,7 +107,7 @@ def price_call(
     Without usage in the response the tokens are unknown, so the cost is too (unless the server reported it).
     """
     if config.price_in is not None and config.price_out is not None and has_usage:
-        return flag_price(usage, config.price_in, config.price_out), "flags"
+        return flag_price(usage, config.price_in, config.price_out, config.price_cached), "flags"
     if reported is not None:
         return reported, "server"
     if not has_usage:

@@ -74,6 +74,8 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
         ("Tokens", f"{s.total_tokens:,} (in {s.prompt_tokens:,}, out {s.completion_tokens:,}, "
                    f"reasoning {s.reasoning_tokens:,})"),
+        ("Cached input", f"{s.cached_tokens:,} tokens ({s.cache_hit_rate:.1%} of input)"
+                         if s.cache_hit_rate is not None else "no input tokens counted"),
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]

@@ -123,6 +123,10 @@ class RunSummary(BaseModel):
     completion_tokens: int
     reasoning_tokens: int
     total_tokens: int
+    cached_tokens: int = 0
+    """Input tokens the provider served from its prompt cache (part of prompt_tokens)."""
+    cache_hit_rate: float | None = None
+    """cached_tokens / prompt_tokens; None when no input token was counted."""
     total_cost: float | None
     cost_known: bool
     """False when some call's price was unknown: total_cost then covers only the priced calls."""
