@@ -50,6 +50,7 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "output_dir": ("--output-dir", ("output_dir",)),
     "quiet": ("--quiet", ("quiet",)),
     "price_cached": ("--price-cached", ("client.price_cached",)),
+    "api": ("--api", ("client.api",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -159,6 +160,9 @@ def run_cmd(
     price_cached: Annotated[float | None, typer.Option(
         "--price-cached", help="$ per million cached input tokens, with --price-in and --price-out (default: "
         "cached input costs --price-in).")] = None,
+    api: Annotated[str, typer.Option(
+        "--api", help="chat (Chat Completions, any compatible server) | responses (OpenAI's Responses API: reasoning "
+        "summaries, reasoning carried between turns).")] = "chat",
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 

@@ -45,6 +45,23 @@ def usage_from_body(usage: dict[str, Any] | None) -> Usage:
     )
 
 
+def usage_from_responses(usage: dict[str, Any] | None) -> Usage:
+    """Normalised token counts from a Responses API `usage` object: `input_tokens` (with
+    `input_tokens_details.cached_tokens`) and `output_tokens` (reasoning included, with
+    `output_tokens_details.reasoning_tokens`)."""
+    if not isinstance(usage, dict):
+        return Usage()
+    details = usage.get("output_tokens_details")
+    input_details = usage.get("input_tokens_details")
+    return usage_from_body({
+        "prompt_tokens": usage.get("input_tokens"),
+        "completion_tokens": usage.get("output_tokens"),
+        "total_tokens": usage.get("total_tokens"),
+        "prompt_tokens_details": input_details if isinstance(input_details, dict) else {},
+        "completion_tokens_details": details if isinstance(details, dict) else {},
+    })
+
+
 def server_cost(usage: dict[str, Any] | None) -> float | None:
     """The cost in dollars the server reported for the call, if any (OpenRouter: `usage.cost`)."""
     if not isinstance(usage, dict):

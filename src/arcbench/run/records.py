@@ -42,6 +42,9 @@ class CallStamp(BaseModel):
     turn: int
     time: str
     """UTC ISO time the call finished."""
+    messages_sha256: str | None = None
+    """Digest of the conversation the call was asked for, when its request body does not hold the messages as they
+    were given (the Responses API's `input`): what a resume matches the call on."""
 
 
 class CallEvent(Completion, CallStamp):
