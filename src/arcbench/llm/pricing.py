@@ -131,3 +131,20 @@ def price_call(
         return None, "unknown"
     cost = _genai_price(usage, config)
     return (cost, "genai-prices") if cost is not None else (None, "unknown")
+
+
+def estimate_price(usage: Usage, config: ClientConfig) -> float | None:
+    """What a call with this usage would cost before it is made, priced as the call will be: the flags, else
+    genai-prices (a cost the server will report is not known in advance). None when neither knows a price."""
+    if config.price_in is not None and config.price_out is not None:
+        return flag_price(usage, config.price_in, config.price_out, config.price_cached)
+    return _genai_price(usage, config)
+
+
+def price_basis(config: ClientConfig) -> str:
+    """Where estimated prices come from, in words."""
+    if config.price_in is not None and config.price_out is not None:
+        cached = f", cached input ${config.price_cached:g}" if config.price_cached is not None else ""
+        return f"--price-in ${config.price_in:g} / --price-out ${config.price_out:g} per million tokens{cached}"
+    where = config.price_provider or ("openai" if config.base_url is None else config.base_url)
+    return f"genai-prices for '{config.model}' at {where}"

@@ -79,6 +79,8 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]
+    if s.budget_exhausted:
+        rows.insert(4, ("Budget exhausted", f"{s.budget_exhausted} (unfinished: resume with a higher --max-cost)"))
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]

@@ -57,7 +57,8 @@ class TaskLog(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     task_id: str
-    status: Literal["in_progress", "done", "api_failure"] = "in_progress"
+    status: Literal["in_progress", "done", "api_failure", "budget_exhausted"] = "in_progress"
+    """budget_exhausted: the run's --max-cost stopped the task's next call; a resume with a higher one finishes it."""
     stop_reason: str = ""
     train: list[dict[str, Grid]] = Field(default_factory=list)
     """The task's training pairs ({"input", "output"}) and test inputs, so a log is readable on its own."""
@@ -116,6 +117,8 @@ class RunSummary(BaseModel):
     api_failures: int
     """Tasks that ended on a failed model call (not counted as wrong answers)."""
     timeout_failures: int
+    budget_exhausted: int = 0
+    """Tasks left unfinished when the run's budget (--max-cost) was reached: neither wrong answers nor failures."""
     api_successes: int
     """Tasks that finished without a failed model call."""
     total_turns: int

@@ -45,6 +45,7 @@ def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> Ru
         turn1_solved=sum(turn1_solved(log) for log in logs),
         api_failures=sum(log.failure == "api_error" for log in logs),
         timeout_failures=sum(log.failure == "timeout" for log in logs),
+        budget_exhausted=sum(log.status == "budget_exhausted" for log in logs),
         api_successes=sum(log.status == "done" for log in logs),
         total_turns=len(turns),
         calls=len(turns),
