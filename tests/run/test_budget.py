@@ -80,6 +80,15 @@ def test_a_resume_without_a_higher_budget_makes_no_call(tmp_path):
     assert summary(run_dir).budget_exhausted == 2
 
 
+def test_a_run_the_budget_stopped_makes_no_submission_until_finished(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    with ScriptedServer([{**WRONG, "delay_s": 0}]) as server:
+        assert _run(server, "--subset", TASKS[0], "--max-turns", "3", *PRICES, "--max-cost", "0.003",
+                    "--run-dir", str(run_dir)) == 1
+    assert main(["submission", str(run_dir)]) == 2
+    assert f"arcbench run --resume {run_dir} --max-cost HIGHER" in capsys.readouterr().err
+
+
 def test_a_server_reported_cost_is_what_the_budget_counts(tmp_path):
     # genai-prices knows gpt-4.1-nano, so a call can be estimated before it starts (10,000 reply tokens: about
     # $0.004); the server then reports each call's own cost, $0.004, where genai-prices would say $0.0005.
