@@ -179,7 +179,7 @@ def run_cmd(
     With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
     --max-attempts, --base-url, --api-key-env, --stream, --quiet) or how much may be spent (--max-cost,
     --est-output-tokens) override the saved ones; flags that would change what the run measures are refused."""
-    from arcbench.commands.run_display import RunDisplay, budget_lines, estimate_lines
+    from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
     from arcbench.providers import make_model
     from arcbench.report.terminal import aggregate_table, summary_table
@@ -211,8 +211,8 @@ def run_cmd(
                   + (f" with {', '.join(applied)} as given" if applied else ""), markup=False)
         if config.max_cost_usd is not None:
             spent, known = logged_spend(directory)
-            out.print(f"Budget: ${spent:.4f}{'' if known else ' + unknown'} spent so far of ${config.max_cost_usd:g} "
-                      "(--max-cost)", markup=False)
+            out.print(f"Budget: ${spent:.4f}{'' if known else ' + unknown'} spent so far of the "
+                      f"{dollars(config.max_cost_usd)} budget (--max-cost)", markup=False)
     else:
         fields = _settings(params, set(_FLAGS))
         fields["client.model"] = model or "gpt-4.1-nano"

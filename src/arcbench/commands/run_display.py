@@ -56,7 +56,7 @@ class RunDisplay:
             return
         cost = f"${t.cost_usd:.4f}" + ("" if t.cost_known else "+?")
         if t.max_cost_usd is not None:
-            cost += f" of ${t.max_cost_usd:g}"
+            cost += f" of {dollars(t.max_cost_usd)}"
         self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=t.usage.total_tokens, cost=cost,
                               errors=t.errors)
 
@@ -93,6 +93,11 @@ class RunDisplay:
                            f"({_shown(log.stop_reason)})", highlight=False)
 
 
+def dollars(x: float) -> str:
+    """A dollar amount the user gave: cents, or every digit it has below a cent."""
+    return f"${x:,.2f}" if round(x, 2) == x else f"${x:g}"
+
+
 _REPLY_SOURCE = {"--est-output-tokens": "from --est-output-tokens", "--max-tokens": "from --max-tokens",
                  "assumed": "assumed: set --est-output-tokens"}
 
@@ -111,14 +116,14 @@ def estimate_lines(e: CostEstimate, max_cost_usd: float | None) -> list[str]:
         lines.append(f"  {money(e.low_usd)} if every task ends after its first call, up to {money(e.high_usd)} if "
                      f"every task makes all {e.max_turns} calls ({e.low_tokens:,} to {e.high_tokens:,} tokens)")
     if max_cost_usd is not None:
-        lines.append(f"Budget: ${max_cost_usd:g} (--max-cost): no call starts once what was spent, with the calls in "
-                     "flight, would pass it")
+        lines.append(f"Budget: {dollars(max_cost_usd)} (--max-cost): no call starts once what was spent, with the "
+                     "calls in flight, would pass it")
     return lines
 
 
 def budget_lines(report: BudgetReport, unfinished: int, resume_command: str) -> list[str]:
     """What the run spent against its budget, and how to finish what the budget stopped (plain text)."""
-    spent = f"{money(report.spent_usd)} spent of the ${report.max_cost_usd:g} budget (--max-cost)"
+    spent = f"{money(report.spent_usd)} spent of the {dollars(report.max_cost_usd)} budget (--max-cost)"
     if not report.exhausted:
         return [f"Budget: {spent}."]
     if report.reason == "reached":
