@@ -141,6 +141,11 @@ def test_dry_run_needs_no_api_key(tmp_path, capsys, monkeypatch):
     assert "priced by genai-prices for 'gpt-4.1-nano' at openai" in capsys.readouterr().out
 
 
+def test_dry_run_does_not_go_with_resume(tmp_path, capsys):
+    assert main(["run", "--resume", str(tmp_path), "--dry-run"]) == 2
+    assert "--dry-run does not go with --resume" in capsys.readouterr().err
+
+
 def _labelled(task_id: str):
     (lt,) = load_tasks("arc-agi-1", task_id)
     return lt.task

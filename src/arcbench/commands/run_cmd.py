@@ -192,9 +192,11 @@ def run_cmd(
     if resume:
         directory = Path(resume)
         asked = given(ctx) - {"resume"}
-        for name, flag in (("run_dir", "--run-dir"), ("output_dir", "--output-dir"), ("dry_run", "--dry-run")):
+        for name, flag in (("run_dir", "--run-dir"), ("output_dir", "--output-dir")):
             if name in asked:
                 raise UserError(f"{flag} does not go with --resume: the run directory is the one --resume names")
+        if "dry_run" in asked:
+            raise UserError("--dry-run does not go with --resume: it estimates a new run before its first call")
         saved = read_saved_config(directory)
         changes = _settings(params, asked)
         try:
