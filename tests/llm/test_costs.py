@@ -124,3 +124,36 @@ def test_unknown_price_provider_is_a_user_error(scripted_server):
     with pytest.raises(UserError, match="no provider 'opnai'"):
         OpenAIChatModel(scripted_config(scripted_server, price_provider="opnai"), "local")
 
+
+
+def test_price_cached_flag_charges_cached_input_at_its_own_rate(scripted_server):
+    scripted_server.set_script([{"content": "x", **TOKENS, "cached_tokens": 800}])
+    event = _call(scripted_config(scripted_server, model="my-local-qwen", price_in=2.0, price_out=8.0,
+                                  price_cached=0.5))
+    assert event.usage.cached_tokens == 800
+    assert event.cost_usd == pytest.approx((200 * 2.0 + 800 * 0.5 + 2000 * 8.0) / 1e6)
+
+
+def test_without_price_cached_the_flags_charge_cached_input_as_input(scripted_server):
+    scripted_server.set_script([{"content": "x", **TOKENS, "cached_tokens": 800}])
+    event = _call(scripted_config(scripted_server, model="my-local-qwen", price_in=2.0, price_out=8.0))
+    assert event.cost_usd == pytest.approx((1000 * 2.0 + 2000 * 8.0) / 1e6)
+
+
+def test_price_cached_without_the_other_prices_is_a_user_error(scripted_server):
+    with pytest.raises(UserError, match="--price-cached goes with --price-in and --price-out"):
+        OpenAIChatModel(scripted_config(scripted_server, price_cached=0.5), "local")
+
+
+def test_genai_prices_charges_cached_input_at_the_cached_rate():
+    usage = Usage(prompt_tokens=1000, completion_tokens=0, cached_tokens=800, total_tokens=1000)
+    cost, _ = price_call(usage, ClientConfig(model="gpt-4.1-nano"), None, has_usage=True)
+    assert cost == pytest.approx((200 * 0.10 + 800 * 0.025) / 1e6)  # gpt-4.1-nano: $0.025 per cached million
+
+
+@pytest.mark.parametrize("usage", [
+    {"prompt_tokens": 1000, "completion_tokens": 10, "prompt_cache_hit_tokens": 700, "prompt_cache_miss_tokens": 300},
+    {"prompt_tokens": 1000, "completion_tokens": 10, "cached_tokens": 700},
+], ids=["deepseek", "moonshot"])
+def test_cached_tokens_are_read_where_other_providers_report_them(usage):
+    assert usage_from_body(usage).cached_tokens == 700

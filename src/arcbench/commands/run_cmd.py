@@ -49,6 +49,10 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stop_when": ("--stop-when", ("stop_when",)),
     "output_dir": ("--output-dir", ("output_dir",)),
     "quiet": ("--quiet", ("quiet",)),
+    "price_cached": ("--price-cached", ("client.price_cached",)),
+    "api": ("--api", ("client.api",)),
+    "max_cost": ("--max-cost", ("max_cost_usd",)),
+    "est_output_tokens": ("--est-output-tokens", ("est_output_tokens",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -155,18 +159,33 @@ def run_cmd(
                                                 "OUTPUT_DIR/<time>_<dataset>_<subset>_<model>).")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Finish an interrupted run in this directory.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-turn lines.")] = False,
+    price_cached: Annotated[float | None, typer.Option(
+        "--price-cached", help="$ per million cached input tokens, with --price-in and --price-out (default: "
+        "cached input costs --price-in).")] = None,
+    api: Annotated[str, typer.Option(
+        "--api", help="chat (Chat Completions, any compatible server) | responses (OpenAI's Responses API: reasoning "
+        "summaries, reasoning carried between turns).")] = "chat",
+    max_cost: Annotated[float | None, typer.Option(
+        "--max-cost", help="Budget in dollars for the whole run: no call starts once the spending, with the calls in "
+        "flight, would pass it; unfinished tasks end as budget_exhausted (raise it with --resume).")] = None,
+    est_output_tokens: Annotated[int | None, typer.Option(
+        "--est-output-tokens", help="Reply tokens per call assumed by the cost estimate and the budget (default: "
+        "--max-tokens, else 4000).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the cost estimate and stop: no model call, nothing written.")] = False,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
     With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
-    --max-attempts, --base-url, --api-key-env, --stream, --quiet) override the saved ones; flags that would change
-    what the run measures are refused."""
-    from arcbench.commands.run_display import RunDisplay
+    --max-attempts, --base-url, --api-key-env, --stream, --quiet) or how much may be spent (--max-cost,
+    --est-output-tokens) override the saved ones; flags that would change what the run measures are refused."""
+    from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
     from arcbench.providers import make_model
     from arcbench.report.terminal import aggregate_table, summary_table
+    from arcbench.run.budget import Budget, estimate_cost, is_free, logged_spend
     from arcbench.run.config import FixedOnResume, RunConfig, default_run_dir, read_saved_config, resumed
-    from arcbench.run.engine import run, tasks_for_resume
+    from arcbench.run.engine import run, select_tasks, tasks_for_resume
 
     params = ctx.params
     tasks = None
@@ -176,6 +195,8 @@ def run_cmd(
         for name, flag in (("run_dir", "--run-dir"), ("output_dir", "--output-dir")):
             if name in asked:
                 raise UserError(f"{flag} does not go with --resume: the run directory is the one --resume names")
+        if "dry_run" in asked:
+            raise UserError("--dry-run does not go with --resume: it estimates a new run before its first call")
         saved = read_saved_config(directory)
         changes = _settings(params, asked)
         try:
@@ -190,6 +211,10 @@ def run_cmd(
         applied = sorted({_FLAGS[n][0] for n in asked if n in _FLAGS})
         out.print(f"Resuming {_shown(directory)} ({len(tasks)} tasks, model {_shown(config.client.model)})"
                   + (f" with {', '.join(applied)} as given" if applied else ""), markup=False)
+        if config.max_cost_usd is not None:
+            spent, known = logged_spend(directory)
+            out.print(f"Budget: ${spent:.4f}{'' if known else ' + unknown'} spent so far of the "
+                      f"{dollars(config.max_cost_usd)} budget (--max-cost)", markup=False)
     else:
         fields = _settings(params, set(_FLAGS))
         fields["client.model"] = model or "gpt-4.1-nano"
@@ -203,6 +228,15 @@ def run_cmd(
         if (directory / "config.json").exists():
             raise UserError(f"{directory} already holds a run: use --resume {directory} to finish it, or another "
                             "--run-dir")
+        if config.max_cost_usd is not None:
+            Budget(config.max_cost_usd, config)  # a budget that cannot be kept is refused before anything runs
+        tasks = select_tasks(config)
+        if dry_run or not is_free(config.client):
+            for line in estimate_lines(estimate_cost(config, [lt.task for lt in tasks]), config.max_cost_usd):
+                out.print(_shown(line), markup=False)
+        if dry_run:
+            out.print("Dry run: no model called, nothing written.")
+            return
 
     chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
@@ -221,6 +255,12 @@ def run_cmd(
     if result.aggregate is not None:
         out.print(aggregate_table(result.aggregate))
     out.print(f"Logs: {_shown(directory)}", markup=False)
+    if result.budget is not None:
+        unfinished = sum(s.budget_exhausted for s in result.summaries)
+        for line in budget_lines(result.budget, unfinished, f"arcbench run --resume {_shown(directory)}"):
+            out.print(line, markup=False)
+        if unfinished:
+            raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

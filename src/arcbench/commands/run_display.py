@@ -7,6 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from arcbench.inert import inert
 from arcbench.report.terminal import money
+from arcbench.run.budget import BudgetReport, CostEstimate
 from arcbench.run.observer import RunTotals
 from arcbench.run.records import RunSummary, TaskLog
 from arcbench.solve import Turn
@@ -54,6 +55,8 @@ class RunDisplay:
         if self._progress is None or self._task is None:
             return
         cost = f"${t.cost_usd:.4f}" + ("" if t.cost_known else "+?")
+        if t.max_cost_usd is not None:
+            cost += f" of {dollars(t.max_cost_usd)}"
         self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=t.usage.total_tokens, cost=cost,
                               errors=t.errors)
 
@@ -78,7 +81,9 @@ class RunDisplay:
         self._refresh(totals)
         if self.quiet or replayed:
             return
-        if log.score is None:
+        if log.status == "budget_exhausted":
+            verdict = "[yellow]budget exhausted[/yellow]"
+        elif log.score is None:
             verdict = "unscored" if log.status == "done" else f"[red]{log.status}[/red]"
         elif log.score.fully_solved:
             verdict = "[green]SOLVED[/green]"
@@ -86,3 +91,48 @@ class RunDisplay:
             verdict = f"score {log.score.score:.2f}"
         self.console.print(f"{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
                            f"({_shown(log.stop_reason)})", highlight=False)
+
+
+def dollars(x: float) -> str:
+    """A dollar amount the user gave: cents, or every digit it has below a cent."""
+    return f"${x:,.2f}" if round(x, 2) == x else f"${x:g}"
+
+
+_REPLY_SOURCE = {"--est-output-tokens": "from --est-output-tokens", "--max-tokens": "from --max-tokens",
+                 "assumed": "assumed: set --est-output-tokens"}
+
+
+def estimate_lines(e: CostEstimate, max_cost_usd: float | None) -> list[str]:
+    """The preflight estimate as printed before a run (plain text: print without markup)."""
+    repeats = f" × {e.repeats} repeats" if e.repeats > 1 else ""
+    lines = [
+        f"Cost estimate: {e.tasks} task(s), up to {e.max_turns} call(s) each{repeats}, priced by {e.priced_by}",
+        f"  prompts: {e.prompt_tokens:,} tokens in the tasks' first calls (counted as: {e.token_count})",
+        f"  replies: {e.output_tokens_per_call:,} tokens a call ({_REPLY_SOURCE[e.output_source]})",
+    ]
+    if e.low_usd is None or e.high_usd is None:
+        lines.append("  cost: unknown, no price is known for this model here (give --price-in and --price-out)")
+    else:
+        lines.append(f"  {money(e.low_usd)} if every task ends after its first call, up to {money(e.high_usd)} if "
+                     f"every task makes all {e.max_turns} calls ({e.low_tokens:,} to {e.high_tokens:,} tokens)")
+    if max_cost_usd is not None:
+        lines.append(f"Budget: {dollars(max_cost_usd)} (--max-cost): no call starts once what was spent, with the "
+                     "calls in flight, would pass it")
+    return lines
+
+
+def budget_lines(report: BudgetReport, unfinished: int, resume_command: str) -> list[str]:
+    """What the run spent against its budget, and how to finish what the budget stopped (plain text)."""
+    spent = f"{money(report.spent_usd)} spent of the {dollars(report.max_cost_usd)} budget (--max-cost)"
+    if not report.exhausted:
+        return [f"Budget: {spent}."]
+    if report.reason == "reached":
+        flying = report.in_flight_when_exhausted
+        head = (f"Budget reached: {spent}; {flying} call(s) in flight then finished and are logged."
+                if flying else f"Budget reached: {spent}.")
+    else:
+        head = f"Budget stopped the run: {report.reason}; {spent}."
+    if not unfinished:
+        return [head]
+    return [head, f"{unfinished} task(s) unfinished (budget_exhausted). Finish them with: {resume_command} "
+            "--max-cost HIGHER"]

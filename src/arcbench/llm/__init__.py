@@ -1,8 +1,8 @@
 """The one seam between arcbench and every model: `ChatModel.complete(messages) -> Completion`.
 
-`OpenAIChatModel` talks to any OpenAI-compatible endpoint (`arcbench.providers.make_model` picks it, or the offline
-baseline, for a config); `resolve_api_key` finds the key (environment or .env) without ever storing it;
-`check_reachable` tells in one line when an endpoint is not there at all.
+`OpenAIChatModel` talks to any OpenAI-compatible endpoint and `OpenAIResponsesModel` to OpenAI's Responses API
+(`arcbench.providers.make_model` picks one, or the offline baseline, for a config); `resolve_api_key` finds the key
+(environment or .env) without ever storing it; `check_reachable` tells in one line when an endpoint is not there at all.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -23,11 +23,13 @@ from arcbench.llm.reasoning import content_text
 
 if TYPE_CHECKING:
     from arcbench.llm.openai_chat import OpenAIChatModel
+    from arcbench.llm.openai_responses import OpenAIResponsesModel
     from arcbench.llm.reachability import check_reachable
 
 # The HTTP client stack (openai, httpx) loads on first use: the baseline's worker processes, the test server and
 # `arcbench --help` import this package for its types and never call an endpoint.
-_LAZY = {"OpenAIChatModel": "arcbench.llm.openai_chat", "check_reachable": "arcbench.llm.reachability"}
+_LAZY = {"OpenAIChatModel": "arcbench.llm.openai_chat", "OpenAIResponsesModel": "arcbench.llm.openai_responses",
+         "check_reachable": "arcbench.llm.reachability"}
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +48,7 @@ __all__ = [
     "FailureKind",
     "Message",
     "OpenAIChatModel",
+    "OpenAIResponsesModel",
     "ReasoningEffort",
     "RetryRecord",
     "Usage",

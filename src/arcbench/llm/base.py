@@ -13,8 +13,14 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 Message = dict[str, Any]
-"""One chat message as the OpenAI Chat Completions API takes it: {"role": ..., "content": ...}."""
+"""One chat message as the OpenAI Chat Completions API takes it: {"role": ..., "content": ...}.
+
+An assistant message may also carry "provider_items": the `provider_items` of the Completion that produced it (the
+Responses API's reasoning and message items, with their encrypted reasoning). The model that made them sends them back
+in place of the plain assistant message, so a reasoning model resumes its own reasoning in the next turn; strategies
+only copy them along (`SolveContext.continued`)."""
 FailureKind = Literal["timeout", "api_error"]
+Api = Literal["chat", "responses"]
 CostSource = Literal["server", "genai-prices", "flags", "unknown", "free"]
 
 ReasoningEffort = Literal["low", "medium", "high"]
@@ -42,6 +48,8 @@ class ClientConfig(BaseModel):
     """$ per million input tokens (overrides known prices)."""
     price_out: float | None = Field(None, ge=0)
     """$ per million output tokens, reasoning tokens included."""
+    price_cached: float | None = Field(None, ge=0)
+    """$ per million cached input tokens, with price_in and price_out (None charges them at price_in)."""
     rate_limit_delay_s: float = Field(0.0, ge=0)
     """Minimum seconds between the starts of two requests (shared by every task of a run)."""
     baseline_time_s: float = Field(2.0, ge=0.05, le=600)
@@ -57,6 +65,9 @@ class ClientConfig(BaseModel):
     """Ceiling of a wait asked for by a server's Retry-After header."""
     concurrency: int = Field(1, ge=1)
     """How many requests may be in flight at once (the run's --max-workers); sizes the connection pools."""
+    api: Api = "chat"
+    """Which OpenAI API to call: Chat Completions (`/chat/completions`, any compatible server) or the Responses API
+    (`/responses`: reasoning summaries, reasoning items carried between turns)."""
 
 
 class Usage(BaseModel):
@@ -105,6 +116,9 @@ class Completion(BaseModel):
     retries: list[RetryRecord] = Field(default_factory=list)
     error_kind: FailureKind | None = None
     error_message: str = ""
+    provider_items: list[dict[str, Any]] | None = None
+    """What the provider needs back with this reply to continue the conversation (the Responses API's output items:
+    reasoning with its encrypted content, and the message); None for chat completions. See `Message`."""
 
 
 class ChatModel(Protocol):

@@ -102,6 +102,9 @@ class OpenAIChatModel:
     def __init__(self, config: ClientConfig, api_key: str, *, rng: random.Random | None = None) -> None:
         if (config.price_in is None) != (config.price_out is None):
             raise UserError("--price-in and --price-out go together: give both ($ per million tokens)")
+        if config.price_cached is not None and config.price_in is None:
+            raise UserError("--price-cached goes with --price-in and --price-out: give all three ($ per million "
+                            "tokens)")
         if config.price_provider is not None and not known_price_provider(config.price_provider):
             raise UserError(
                 f"genai-prices knows no provider '{config.price_provider}': use an id such as openai, openrouter, groq"
@@ -126,8 +129,16 @@ class OpenAIChatModel:
         self._gate_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._next_start = 0.0
 
+    endpoint_name = "chat completions"
+    """What a 404 says the server lacks."""
+
+    def _rejected_param_hint(self, param: str) -> str:
+        """What to do about a request parameter the model refuses."""
+        return "remove the option that sets it"
+
     def __repr__(self) -> str:
-        return f"OpenAIChatModel(model={self.config.model!r}, base_url={self.config.base_url or OPENAI_BASE_URL!r})"
+        where = self.config.base_url or OPENAI_BASE_URL
+        return f"{type(self).__name__}(model={self.config.model!r}, base_url={where!r})"
 
     async def aclose(self) -> None:
         for client in self._clients:
@@ -245,11 +256,11 @@ class OpenAIChatModel:
         if status == 403:
             raise UserError(f"{where} refused access to model '{c.model}' (HTTP 403): {message}")
         if status == 404:
-            raise UserError(f"{where} has no model '{c.model}' or no chat completions (HTTP 404): {message}")
+            raise UserError(f"{where} has no model '{c.model}' or no {self.endpoint_name} (HTTP 404): {message}")
         if status == 400 and (param := _rejected_param(err, message)):
             raise UserError(
-                f"model '{c.model}' rejects the request parameter '{param}' (HTTP 400): {message} — remove the "
-                f"option that sets it"
+                f"model '{c.model}' rejects the request parameter '{param}' (HTTP 400): {message} — "
+                f"{self._rejected_param_hint(param)}"
             )
         body = self._scrub(err.body) if isinstance(err.body, dict) else None
         return _Failure(

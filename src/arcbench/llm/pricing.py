@@ -1,9 +1,12 @@
 """Token counts and dollars of one call. An unknown price stays unknown (None), never 0.
 
-Order of trust: --price-in/--price-out (the user said so), then a cost the server reported for this very call
-(OpenRouter's `usage.cost`), then the `genai-prices` package's maintained price data for a known model and provider.
+Order of trust: --price-in/--price-out (with --price-cached: the user said so), then a cost the server reported for
+this very call (OpenRouter's `usage.cost`), then the `genai-prices` package's maintained price data for a known model
+and provider (cached input at the cached rate where it knows one, else as ordinary input).
 Reasoning tokens are output tokens: they are part of `completion_tokens` as OpenAI reports them, and are added to it
-for servers that report them apart.
+for servers that report them apart. Cached input tokens are part of the input count everywhere; they are read from
+OpenAI's `prompt_tokens_details.cached_tokens` (OpenRouter, vLLM and most compatible servers use it too), DeepSeek's
+`prompt_cache_hit_tokens` or Moonshot's top-level `cached_tokens`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ def usage_from_body(usage: dict[str, Any] | None) -> Usage:
     prompt_details = usage.get("prompt_tokens_details") or {}
     reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0
     cached = _int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else 0
+    if not cached:  # DeepSeek, then Moonshot, report cache hits outside prompt_tokens_details
+        cached = _int(usage.get("prompt_cache_hit_tokens")) or _int(usage.get("cached_tokens"))
     total = _int(usage.get("total_tokens"))
     if reasoning and (reasoning > completion or total == prompt + completion + reasoning):
         completion += reasoning  # the server counted reasoning apart from the completion: bill it as output anyway
@@ -35,9 +40,26 @@ def usage_from_body(usage: dict[str, Any] | None) -> Usage:
         prompt_tokens=prompt,
         completion_tokens=completion,
         reasoning_tokens=reasoning,
-        cached_tokens=cached,
+        cached_tokens=min(cached, prompt),
         total_tokens=max(total, prompt + completion),
     )
+
+
+def usage_from_responses(usage: dict[str, Any] | None) -> Usage:
+    """Normalised token counts from a Responses API `usage` object: `input_tokens` (with
+    `input_tokens_details.cached_tokens`) and `output_tokens` (reasoning included, with
+    `output_tokens_details.reasoning_tokens`)."""
+    if not isinstance(usage, dict):
+        return Usage()
+    details = usage.get("output_tokens_details")
+    input_details = usage.get("input_tokens_details")
+    return usage_from_body({
+        "prompt_tokens": usage.get("input_tokens"),
+        "completion_tokens": usage.get("output_tokens"),
+        "total_tokens": usage.get("total_tokens"),
+        "prompt_tokens_details": input_details if isinstance(input_details, dict) else {},
+        "completion_tokens_details": details if isinstance(details, dict) else {},
+    })
 
 
 def server_cost(usage: dict[str, Any] | None) -> float | None:
@@ -86,9 +108,12 @@ def _genai_price(usage: Usage, config: ClientConfig) -> float | None:
     return float(result.total_price)
 
 
-def flag_price(usage: Usage, price_in: float, price_out: float) -> float:
-    """Dollars at the user's $/million-token prices; cached input is charged as ordinary input."""
-    return (usage.prompt_tokens * price_in + usage.completion_tokens * price_out) / 1_000_000
+def flag_price(usage: Usage, price_in: float, price_out: float, price_cached: float | None = None) -> float:
+    """Dollars at the user's $/million-token prices; cached input at `price_cached`, or as ordinary input without
+    it."""
+    cached = min(usage.cached_tokens, usage.prompt_tokens) if price_cached is not None else 0
+    uncached = usage.prompt_tokens - cached
+    return (uncached * price_in + cached * (price_cached or 0.0) + usage.completion_tokens * price_out) / 1_000_000
 
 
 def price_call(
@@ -99,10 +124,27 @@ def price_call(
     Without usage in the response the tokens are unknown, so the cost is too (unless the server reported it).
     """
     if config.price_in is not None and config.price_out is not None and has_usage:
-        return flag_price(usage, config.price_in, config.price_out), "flags"
+        return flag_price(usage, config.price_in, config.price_out, config.price_cached), "flags"
     if reported is not None:
         return reported, "server"
     if not has_usage:
         return None, "unknown"
     cost = _genai_price(usage, config)
     return (cost, "genai-prices") if cost is not None else (None, "unknown")
+
+
+def estimate_price(usage: Usage, config: ClientConfig) -> float | None:
+    """What a call with this usage would cost before it is made, priced as the call will be: the flags, else
+    genai-prices (a cost the server will report is not known in advance). None when neither knows a price."""
+    if config.price_in is not None and config.price_out is not None:
+        return flag_price(usage, config.price_in, config.price_out, config.price_cached)
+    return _genai_price(usage, config)
+
+
+def price_basis(config: ClientConfig) -> str:
+    """Where estimated prices come from, in words."""
+    if config.price_in is not None and config.price_out is not None:
+        cached = f", cached input ${config.price_cached:g}" if config.price_cached is not None else ""
+        return f"--price-in ${config.price_in:g} / --price-out ${config.price_out:g} per million tokens{cached}"
+    where = config.price_provider or ("openai" if config.base_url is None else config.base_url)
+    return f"genai-prices for '{config.model}' at {where}"

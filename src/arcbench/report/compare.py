@@ -144,11 +144,12 @@ def config_stats(run: LoadedRun, name: str) -> ConfigStats:
 
 def solved_by_task(run: LoadedRun) -> dict[str, bool]:
     """Per scored task, whether the configuration solved it: fully solved in its run, or for repeat runs in more
-    than half of the runs that scored it. Tasks never scored (API failures, no test outputs) are absent."""
+    than half of the runs that scored it. Tasks never scored (API failures, no test outputs, left unfinished by a
+    budget) are absent."""
     counts: dict[str, list[int]] = {}
     for r in run.repeats or [run]:
         for t in _summaries(r)[0].tasks:
-            if t.score is None or t.status == "api_failure":
+            if t.score is None or t.status in ("api_failure", "budget_exhausted"):
                 continue
             c = counts.setdefault(t.task_id, [0, 0])
             c[0] += t.fully_solved

@@ -25,11 +25,11 @@ from arcbench.run.summary import summarize
 from arcbench.scoring import AttemptScore
 from arcbench.solve import Turn
 
-STATUSES = ("solved", "partly", "unsolved", "api-failure", "unscored", "in-progress")
+STATUSES = ("solved", "partly", "unsolved", "api-failure", "unscored", "in-progress", "budget-exhausted")
 """Task statuses in the task table: every test input right, some right, none right, ended on a failed model call,
 no test outputs to score against, not finished."""
 _STATUS_LABEL = {"solved": "solved", "partly": "partly", "unsolved": "unsolved", "api-failure": "API failure",
-                 "unscored": "unscored", "in-progress": "in progress"}
+                 "unscored": "unscored", "in-progress": "in progress", "budget-exhausted": "budget exhausted"}
 _FENCE = re.compile(r"```[^\n]*\n[\s\S]*?(?:```|\Z)")
 
 Expected = dict[str, list[Grid] | None]
@@ -48,6 +48,8 @@ def task_status(log: TaskLog) -> str:
     """One of STATUSES."""
     if log.status == "api_failure":
         return "api-failure"
+    if log.status == "budget_exhausted":
+        return "budget-exhausted"
     if log.score is None:
         return "in-progress" if log.status == "in_progress" else "unscored"
     if log.score.fully_solved:

@@ -125,8 +125,8 @@ def chosen_answers(log: TaskLog) -> list[list[AttemptSource]]:
 
 
 def unfinished_tasks(task_ids: Sequence[str], logs: Mapping[str, TaskLog]) -> list[str]:
-    """The run's tasks that have no log yet or whose log is still in progress."""
-    return [tid for tid in task_ids if tid not in logs or logs[tid].status == "in_progress"]
+    """The run's tasks that have no log yet, whose log is still in progress, or that the budget left unfinished."""
+    return [tid for tid in task_ids if tid not in logs or logs[tid].status in ("in_progress", "budget_exhausted")]
 
 
 def kaggle_submission(task_ids: Sequence[str], logs: Mapping[str, TaskLog]) -> dict[str, list[KaggleEntry]]:
@@ -227,8 +227,10 @@ def write_run_submission(run_dir: Path, fmt: Format, output: Path | None = None)
     logs = load_run(run_dir).tasks
     unfinished = unfinished_tasks(saved.task_ids, logs)
     if unfinished:
+        budget = any(tid in logs and logs[tid].status == "budget_exhausted" for tid in unfinished)
         raise UserError(f"{run_dir}: {len(unfinished)} of {len(saved.task_ids)} tasks are not finished (e.g. "
-                        f"{unfinished[0]}): finish the run with `arcbench run --resume {run_dir}` first")
+                        f"{unfinished[0]}): finish the run with `arcbench run --resume {run_dir}"
+                        f"{' --max-cost HIGHER' if budget else ''}` first")
     dest = output or default_output(run_dir, fmt)
     answers = [chosen_answers(logs[tid]) for tid in saved.task_ids]
     if fmt == "kaggle":

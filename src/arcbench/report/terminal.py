@@ -74,9 +74,13 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
         ("Tokens", f"{s.total_tokens:,} (in {s.prompt_tokens:,}, out {s.completion_tokens:,}, "
                    f"reasoning {s.reasoning_tokens:,})"),
+        ("Cached input", f"{s.cached_tokens:,} tokens ({s.cache_hit_rate:.1%} of input)"
+                         if s.cache_hit_rate is not None else "no input tokens counted"),
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]
+    if s.budget_exhausted:
+        rows.insert(4, ("Budget exhausted", f"{s.budget_exhausted} (unfinished: resume with a higher --max-cost)"))
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]

@@ -54,6 +54,12 @@ class RunConfig(BaseModel):
     output_dir: str = "runs"
     quiet: bool = False
     client: ClientConfig = Field(default_factory=ClientConfig)
+    max_cost_usd: float | None = Field(None, gt=0)
+    """The run's budget in dollars (every repeat and every resume together): no call starts once what was spent plus
+    the calls in flight would pass it. None: no budget."""
+    est_output_tokens: int | None = Field(None, ge=1)
+    """Output tokens assumed per call for the cost estimate and the budget (None: client.max_tokens, else
+    DEFAULT_EST_OUTPUT_TOKENS)."""
 
     @property
     def leaky(self) -> bool:
@@ -64,10 +70,11 @@ class RunConfig(BaseModel):
 RESUME_SAFE = frozenset({
     "max_workers", "quiet", "client.concurrency", "client.rate_limit_delay_s", "client.timeout_s",
     "client.max_attempts", "client.base_url", "client.api_key_env", "client.stream", "client.backoff_base_s",
-    "client.backoff_max_s", "client.retry_after_max_s",
+    "client.backoff_max_s", "client.retry_after_max_s", "max_cost_usd", "est_output_tokens",
 })
 """Settings a resumed run may change: how calls are made and shown (workers, pacing, timeouts, retries, where the
-server is), never what is measured (model, strategy, tasks, budgets, prompts, prices, sandbox limits)."""
+server is) and how much may be spent, never what is measured (model, strategy, tasks, turn budgets, prompts, prices,
+sandbox limits)."""
 
 
 class FixedOnResume(Exception):

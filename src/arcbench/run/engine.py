@@ -17,6 +17,7 @@ from arcbench.data import LabelledTask, load_pool, load_tasks
 from arcbench.data.loading import all_tasks
 from arcbench.errors import UserError
 from arcbench.llm import ChatModel, check_reachable
+from arcbench.run.budget import Budget, BudgetExhausted, BudgetReport, logged_spend
 from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
 from arcbench.run.recorder import CallRecorder, replay_cache
@@ -32,6 +33,8 @@ class RunResult(BaseModel):
     run_dir: Path
     summaries: list[RunSummary]
     aggregate: Aggregate | None = None
+    budget: BudgetReport | None = None
+    """Where the money stands, for a run with a budget (--max-cost)."""
 
 
 def select_tasks(config: RunConfig) -> list[LabelledTask]:
@@ -94,7 +97,7 @@ class _Run:
             path = self._log_path(lt.id)
             if path.exists():
                 log = read_model(path, TaskLog)
-                if log.status != "in_progress":
+                if log.status not in ("in_progress", "budget_exhausted"):
                     logs[lt.id] = log
                     self._task_done(log, replayed=True)
                     continue
@@ -139,18 +142,22 @@ class _Run:
         if self.config.leaky and oracle is None:  # unscored task: nothing to stop on
             settings = settings.model_copy(update={"stop_when": "never"})
         solver = Solver(task, self.strategy, recorder.for_task(task.id), self.sandbox, settings, oracle=oracle)
-        async for turn in solver.turns():
-            log.turns.append(turn)
-            log.count(turn)
-            self.totals.count(turn.usage, turn.cost_usd)
-            self.totals.errors += turn.error_kind is not None
-            await _save_log(path, log)
-            self.observer.turn(task.id, turn, self.totals)
+        out_of_money = False
+        try:
+            async for turn in solver.turns():
+                log.turns.append(turn)
+                log.count(turn)
+                self.totals.count(turn.usage, turn.cost_usd)
+                self.totals.errors += turn.error_kind is not None
+                await _save_log(path, log)
+                self.observer.turn(task.id, turn, self.totals)
+        except BudgetExhausted:  # no new call may start: the task ends unfinished, for a resume to finish
+            out_of_money = True
 
         # Attempts are fixed here, from training results and votes only; the scorer sees test outputs after.
         log.attempts = choose_attempts(log.turns, len(task.test_inputs))
-        log.status = "api_failure" if solver.failure else "done"
-        log.stop_reason = solver.stop_reason
+        log.status = "budget_exhausted" if out_of_money else "api_failure" if solver.failure else "done"
+        log.stop_reason = "max_cost" if out_of_money else solver.stop_reason
         log.api_failures = sum(t.error_kind == "api_error" for t in log.turns)
         log.timeout_failures = sum(t.error_kind == "timeout" for t in log.turns)
         if lt.test_outputs is not None:
@@ -176,6 +183,10 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
         raise UserError(f"subset {config.subset!r} selects no tasks")
+    budget = None
+    if config.max_cost_usd is not None:
+        budget = Budget(config.max_cost_usd, config, *logged_spend(run_dir))
+        model = budget.wrap(model)
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (run_dir / "config.json").exists():
         write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
@@ -189,7 +200,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
                 if sub != run_dir and not (sub / "config.json").exists():
                     write_json_atomic(sub / "config.json", read_model(run_dir / "config.json", SavedConfig))
                 totals = RunTotals(label="run" if config.repeat_runs == 1 else f"run {k}/{config.repeat_runs}",
-                                   tasks=len(tasks))
+                                   tasks=len(tasks), max_cost_usd=config.max_cost_usd)
                 watch.started(totals)
                 summary = None
                 try:
@@ -203,4 +214,5 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     if config.repeat_runs > 1:
         agg = aggregate(summaries)
         write_json_atomic(run_dir / "aggregate.json", agg)
-    return RunResult(run_dir=run_dir, summaries=summaries, aggregate=agg)
+    return RunResult(run_dir=run_dir, summaries=summaries, aggregate=agg,
+                     budget=budget.report() if budget is not None else None)

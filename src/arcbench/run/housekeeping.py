@@ -94,7 +94,7 @@ def _read_part(path: Path, task_ids: Sequence[str]) -> _Part:
         summary_path = path / "summary.json"
         if summary_path.is_file():
             s = read_record(summary_path, RunSummary)
-            if s.total_tasks == len(task_ids):
+            if s.total_tasks == len(task_ids) and not s.budget_exhausted:
                 return _Part(done=s.total_tasks, score=s.score, complete=True,
                              costs=[s.total_cost] if s.cost_known else [s.total_cost, None])
         tasks_dir = path / "tasks"
@@ -102,7 +102,7 @@ def _read_part(path: Path, task_ids: Sequence[str]) -> _Part:
             log_path = tasks_dir / f"{tid}.json"
             if log_path.is_file():
                 log = read_record(log_path, TaskLog)
-                part.done += log.status != "in_progress"
+                part.done += log.status not in ("in_progress", "budget_exhausted")
                 part.costs.append(log.cost_usd)
     except UserError as e:
         part.problem = str(e)

@@ -27,6 +27,8 @@ class RunTotals:
     """Dollars of the calls whose price is known."""
     cost_known: bool = True
     """False once some call's price was unknown: cost_usd then covers only the priced calls."""
+    max_cost_usd: float | None = None
+    """The run's budget (--max-cost), when it has one."""
 
     def count(self, usage: Usage, cost_usd: float | None) -> None:
         self.usage = self.usage + usage

@@ -7,6 +7,8 @@ reply, and on resume answers from the calls already on disk.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,6 +30,18 @@ def replay_cache(events_path: Path) -> Replay:
         if ev.error_kind is None:
             cache[(ev.task_id, ev.turn)] = ev
     return cache
+
+
+def conversation_digest(messages: list[Message]) -> str:
+    """A digest of a conversation, for matching a call whose request does not hold it verbatim."""
+    return hashlib.sha256(json.dumps(messages, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _asked_for(event: CallEvent, messages: list[Message]) -> bool:
+    """Whether a logged call answered exactly this conversation."""
+    if event.messages_sha256 is not None:
+        return event.messages_sha256 == conversation_digest(messages)
+    return event.request.get("messages") == messages
 
 
 class CallRecorder:
@@ -57,11 +71,13 @@ class TaskCalls:
         self._next += 1
         rec = self._recorder
         cached = rec._replay.get((self.task_id, turn))
-        if cached is not None and cached.request.get("messages") == messages:
+        if cached is not None and _asked_for(cached, messages):
             return cached
         done = await rec.model.complete(messages)
+        digest = None if "messages" in done.request else conversation_digest(messages)
         # The completion is already validated: stamping it needs no second pass over its request and response.
-        await rec._write(CallEvent.model_construct(**dict(done), task_id=self.task_id, turn=turn, time=now_iso()))
+        await rec._write(CallEvent.model_construct(**dict(done), task_id=self.task_id, turn=turn, time=now_iso(),
+                                                   messages_sha256=digest))
         return done
 
     async def aclose(self) -> None:

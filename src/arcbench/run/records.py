@@ -42,6 +42,9 @@ class CallStamp(BaseModel):
     turn: int
     time: str
     """UTC ISO time the call finished."""
+    messages_sha256: str | None = None
+    """Digest of the conversation the call was asked for, when its request body does not hold the messages as they
+    were given (the Responses API's `input`): what a resume matches the call on."""
 
 
 class CallEvent(Completion, CallStamp):
@@ -54,7 +57,8 @@ class TaskLog(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     task_id: str
-    status: Literal["in_progress", "done", "api_failure"] = "in_progress"
+    status: Literal["in_progress", "done", "api_failure", "budget_exhausted"] = "in_progress"
+    """budget_exhausted: the run's --max-cost stopped the task's next call; a resume with a higher one finishes it."""
     stop_reason: str = ""
     train: list[dict[str, Grid]] = Field(default_factory=list)
     """The task's training pairs ({"input", "output"}) and test inputs, so a log is readable on its own."""
@@ -113,6 +117,8 @@ class RunSummary(BaseModel):
     api_failures: int
     """Tasks that ended on a failed model call (not counted as wrong answers)."""
     timeout_failures: int
+    budget_exhausted: int = 0
+    """Tasks left unfinished when the run's budget (--max-cost) was reached: neither wrong answers nor failures."""
     api_successes: int
     """Tasks that finished without a failed model call."""
     total_turns: int
@@ -123,6 +129,10 @@ class RunSummary(BaseModel):
     completion_tokens: int
     reasoning_tokens: int
     total_tokens: int
+    cached_tokens: int = 0
+    """Input tokens the provider served from its prompt cache (part of prompt_tokens)."""
+    cache_hit_rate: float | None = None
+    """cached_tokens / prompt_tokens; None when no input token was counted."""
     total_cost: float | None
     cost_known: bool
     """False when some call's price was unknown: total_cost then covers only the priced calls."""

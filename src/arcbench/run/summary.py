@@ -33,6 +33,8 @@ def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> Ru
     costs = [log.cost_usd for log in logs]
     known = [c for c in costs if c is not None]
     turns = [t for log in logs for t in log.turns]
+    prompt_tokens = sum(log.usage.prompt_tokens for log in logs)
+    cached_tokens = sum(log.usage.cached_tokens for log in logs)
     return RunSummary(
         total_tasks=len(logs),
         scored_tasks=len(scored),
@@ -43,14 +45,17 @@ def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> Ru
         turn1_solved=sum(turn1_solved(log) for log in logs),
         api_failures=sum(log.failure == "api_error" for log in logs),
         timeout_failures=sum(log.failure == "timeout" for log in logs),
+        budget_exhausted=sum(log.status == "budget_exhausted" for log in logs),
         api_successes=sum(log.status == "done" for log in logs),
         total_turns=len(turns),
         calls=len(turns),
         failed_calls=sum(t.error_kind is not None for t in turns),
-        prompt_tokens=sum(log.usage.prompt_tokens for log in logs),
+        prompt_tokens=prompt_tokens,
         completion_tokens=sum(log.usage.completion_tokens for log in logs),
         reasoning_tokens=sum(log.usage.reasoning_tokens for log in logs),
         total_tokens=sum(log.usage.total_tokens for log in logs),
+        cached_tokens=cached_tokens,
+        cache_hit_rate=cached_tokens / prompt_tokens if prompt_tokens else None,
         total_cost=sum(known) if known or not costs else None,
         cost_known=len(known) == len(costs),
         leaky=leaky,

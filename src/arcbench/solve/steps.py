@@ -7,7 +7,7 @@ the turns so far. It has no way to a test output, and it cannot spend more calls
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
@@ -62,6 +62,8 @@ class SolveContext:
         """The budget: model calls this task may make."""
         self.limits = limits
         self.turns: list[Turn] = []
+        self._carried: dict[str, list[dict[str, Any]]] = {}
+        """Provider items of each call (by call id), sent back with its reply when a conversation goes on."""
 
     def opening(self) -> list[Message]:
         """The messages that start every conversation about the task."""
@@ -84,6 +86,8 @@ class SolveContext:
             latency_s=done.latency_s, error_kind=done.error_kind, error_message=done.error_message,
         )
         self.turns.append(turn)
+        if done.provider_items:
+            self._carried[done.call_id] = done.provider_items
         if done.error_kind is None:
             await self.execute(turn)
         return turn
@@ -110,9 +114,12 @@ class SolveContext:
         return turn.feedback
 
     def continued(self, messages: list[Message], turn: Turn) -> list[Message]:
-        """The conversation after `turn`: its reply, then the feedback on its training results."""
-        return [*messages, {"role": "assistant", "content": turn.response},
-                {"role": "user", "content": self.feedback(turn)}]
+        """The conversation after `turn`: its reply (with the provider items of its call, e.g. reasoning, for the
+        model to take back), then the feedback on its training results."""
+        reply: Message = {"role": "assistant", "content": turn.response}
+        if carried := self._carried.get(turn.call_id):
+            reply["provider_items"] = carried
+        return [*messages, reply, {"role": "user", "content": self.feedback(turn)}]
 
 
 async def conversation(ctx: SolveContext, messages: list[Message], *, sample: int, turns: int,

@@ -86,17 +86,28 @@ class Script(BaseModel):
     default: Reply = Field(default_factory=Reply)
 
 
+def conversation_items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conversation of a request: a chat request's `messages`, or a Responses API request's `input` (a string is
+    one user message; reasoning items are in the list too)."""
+    items = body.get("messages")
+    if items is None:
+        items = body.get("input")
+    if isinstance(items, str):
+        return [{"role": "user", "content": items}]
+    return [m for m in items if isinstance(m, dict)] if isinstance(items, list) else []
+
+
 def first_user_text(body: dict[str, Any]) -> str:
-    """Text of the first user message of a chat request ('' when there is none)."""
-    for m in body.get("messages") or []:
-        if isinstance(m, dict) and m.get("role") == "user":
+    """Text of the first user message of a request ('' when there is none)."""
+    for m in conversation_items(body):
+        if m.get("role") == "user":
             return content_text(m.get("content"))
     return ""
 
 
 def conversation_turn(body: dict[str, Any]) -> int:
-    """1-based turn of a chat request: the assistant messages already in it, plus one."""
-    return 1 + sum(1 for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "assistant")
+    """1-based turn of a request: the assistant messages already in it, plus one."""
+    return 1 + sum(1 for m in conversation_items(body) if m.get("role") == "assistant")
 
 
 def coerce_script(script: Script | list[Rule] | list[dict[str, Any]] | dict[str, Any] | None) -> Script:

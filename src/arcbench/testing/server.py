@@ -1,9 +1,10 @@
 """A real OpenAI-compatible HTTP server on this machine, answering from a Python callable.
 
-It speaks `/v1/chat/completions` (JSON and server-sent-event streams) and `/v1/models`, plays every failure a real
-endpoint shows (error statuses with Retry-After, garbage bodies, hangs, dropped connections) and records every
-request it receives, so that tests and dry runs check what arcbench really sent. The standard library's threading
-HTTP server runs in a background thread: no extra dependency, and one slow reply never blocks another.
+It speaks `/v1/chat/completions` and OpenAI's `/v1/responses` (JSON and server-sent-event streams; see
+`arcbench.testing.responses_api`) and `/v1/models`, plays every failure a real endpoint shows (error statuses with
+Retry-After, garbage bodies, hangs, dropped connections) and records every request it receives, so that tests and dry
+runs check what arcbench really sent. The standard library's threading HTTP server runs in a background thread: no
+extra dependency, and one slow reply never blocks another.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from arcbench.llm import ChatModel, Completion, content_text
-from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script
+from arcbench.testing.responses_api import input_problem, response_events, response_object, responses_usage
+from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script, conversation_items
 
 Responder = Callable[[dict[str, Any]], Reply]
 """Turns a chat request body into the reply to send."""
@@ -64,7 +66,7 @@ def _tokens(text: str) -> int:
 
 
 def _prompt_text(body: dict[str, Any]) -> str:
-    return "".join(content_text(m.get("content")) for m in body.get("messages") or [] if isinstance(m, dict))
+    return "".join(content_text(m.get("content")) for m in conversation_items(body))
 
 
 def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
@@ -195,12 +197,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body, ok = self._read_body()
         self._record(body)
-        if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
+        path = self.path.rstrip("/")
+        self._responses = path in ("/v1/responses", "/responses")
+        if path not in ("/v1/chat/completions", "/chat/completions") and not self._responses:
             if not self._route(self._raw_body):
                 self._send_error_body(404, f"no route {self.path}")
             return
         if not ok or body is None:
             self._send_error_body(400, "the request body is not a JSON object")
+            return
+        if self._responses and (problem := input_problem(body)) is not None:
+            self._send_error_body(*problem)
             return
         try:
             reply = self.server.owner.responder(body)
@@ -231,6 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
                      "code": reply.error_code}
             self._send_json(reply.status, {"error": error}, headers)
             return
+        if self._responses:
+            self._answer_responses(reply, body)
+            return
         if body.get("stream"):
             self._stream(reply, body)
             return
@@ -248,16 +258,37 @@ class _Handler(BaseHTTPRequestHandler):
             data["usage"] = usage_body(reply, body)
         self._send_json(200, data)
 
-    def _chunk(self, data: bytes) -> None:
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
+    def _answer_responses(self, reply: Reply, body: dict[str, Any]) -> None:
+        number = self.server.owner._next_id()
+        usage = responses_usage(usage_body(reply, body)) if reply.include_usage else None
+        if not body.get("stream"):
+            if reply.garbage:
+                self._send_payload(200, b'{"id": "resp_garbage", "object": "response", "output": [{"ty')
+            else:
+                self._send_json(200, response_object(reply, body, number, usage))
+            return
+        self._start_events()
+        for sequence, event in enumerate(response_events(reply, body, number, usage)):
+            self._chunk(f"event: {event['type']}\ndata: {json.dumps({**event, 'sequence_number': sequence})}\n\n"
+                        .encode())
+            if reply.garbage:  # the stream breaks off after its first event
+                self._chunk(b'event: response.output_item.added\ndata: {"type": "response.outp\n\n')
+                break
+        self._chunk(b"")
 
-    def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+    def _start_events(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+        self._start_events()
         base = {
             "id": f"chatcmpl-{self.server.owner._next_id()}",
             "object": "chat.completion.chunk",
@@ -351,8 +382,8 @@ class ChatServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        """The chat completion requests only."""
-        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
+        """The model requests only: chat completions, and the Responses API's."""
+        return [r for r in self.requests if r.path.rstrip("/").endswith(("/chat/completions", "/responses"))]
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -435,7 +466,10 @@ class ModelResponder:
 
     async def _complete(self, body: dict[str, Any]) -> Completion:
         """The model's Completion for a request; a subclass may pass the request's options on."""
-        return await self.model.complete(body.get("messages") or [])
+        # A Responses API request's input items become chat messages (its reasoning items have no place there).
+        messages = [{"role": m["role"], "content": content_text(m.get("content"))}
+                    for m in conversation_items(body) if isinstance(m.get("role"), str)]
+        return await self.model.complete(messages)
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         done = asyncio.run_coroutine_threadsafe(self._complete(body), self._loop).result()
