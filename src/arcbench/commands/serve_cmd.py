@@ -34,10 +34,10 @@ def start_serving(server: ChatServer, model: str, quiet: bool) -> None:
     except OSError as e:
         where = f"{server.host}:{server.port}"
         raise UserError(f"cannot listen on {where}: {e.strerror or e} (choose another --port)") from None
-    out.print(f"serving model '{model}' at {server.base_url}", markup=False)
-    out.print(f"try: arcbench run --base-url {server.base_url} --model {model}   (Ctrl-C stops)", markup=False)
-    sys.stdout.flush()
-    try:
+    try:  # Ctrl-C from here on (even while the lines below print) is the normal way to stop
+        out.print(f"serving model '{model}' at {server.base_url}", markup=False)
+        out.print(f"try: arcbench run --base-url {server.base_url} --model {model}   (Ctrl-C stops)", markup=False)
+        sys.stdout.flush()
         server.wait()
     except KeyboardInterrupt:
         pass
