@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from arcbench.llm import ChatModel, Completion, Message
+from arcbench.llm import ChatModel, Completion, Message, Tool
 from arcbench.run.records import CallEvent, now_iso
 from arcbench.run.store import read_jsonl
 
@@ -52,14 +52,16 @@ class TaskCalls:
         self.task_id = task_id
         self._next = 0
 
-    async def complete(self, messages: list[Message]) -> Completion:
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
         turn = self._next
         self._next += 1
         rec = self._recorder
         cached = rec._replay.get((self.task_id, turn))
         if cached is not None and cached.request.get("messages") == messages:
             return cached
-        done = await rec.model.complete(messages)
+        done = await (rec.model.complete(messages, tools=tools, tool_choice=tool_choice) if tools else
+                      rec.model.complete(messages))
         # The completion is already validated: stamping it needs no second pass over its request and response.
         await rec._write(CallEvent.model_construct(**dict(done), task_id=self.task_id, turn=turn, time=now_iso()))
         return done

@@ -90,6 +90,9 @@ def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
 
 def _message(reply: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.tool_calls:
+        message["tool_calls"] = reply.tool_call_dicts()
+        message["content"] = reply.content or None  # as OpenAI sends a reply that only calls tools
     r = reply.reasoning
     if r:
         if reply.reasoning_placement == "think_tag":
@@ -124,6 +127,12 @@ def _stream_deltas(reply: Reply) -> Iterator[dict[str, Any]]:
             yield {placement: piece}
     for piece in _pieces(reply.content):
         yield {"content": piece}
+    for i, call in enumerate(reply.tool_call_dicts()):
+        fn = call["function"]
+        yield {"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                               "function": {"name": fn["name"], "arguments": ""}}]}
+        for piece in _pieces(fn["arguments"]):
+            yield {"tool_calls": [{"index": i, "function": {"arguments": piece}}]}
 
 
 class _Handler(BaseHTTPRequestHandler):
