@@ -208,7 +208,7 @@ def test_missing_key_for_a_remote_endpoint_names_the_variable(tmp_path, capsys, 
 @pytest.mark.parametrize(("flag", "value", "expect"), [
     ("--max-workers", "0", "--max-workers: input should be greater than or equal to 1 (got 0)"),
     ("--repeat-runs", "11", "--repeat-runs: input should be less than or equal to 10 (got 11)"),
-    ("--mode", "mcts", "--mode: must be feedback, independent or hybrid (got 'mcts')"),
+    ("--mode", "mcts", "--mode: must be feedback, independent, hybrid, tools or refine (got 'mcts')"),
     ("--stop-when", "always", "--stop-when: input should be 'train-correct', 'never' or 'test-correct'"),
     ("--request-timeout", "0", "--request-timeout: input should be greater than 0 (got 0.0)"),
     ("--extra-body", "{nope", "--extra-body is not valid JSON"),

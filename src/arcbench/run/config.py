@@ -17,7 +17,7 @@ from arcbench.llm import ClientConfig
 from arcbench.prompts.render import template_hash
 from arcbench.run.records import now_iso
 from arcbench.run.store import read_record
-from arcbench.solve import STRATEGIES, StopRule
+from arcbench.solve import STRATEGIES, SolveOptions, StopRule
 
 
 def _known_strategy(name: str) -> str:
@@ -54,6 +54,9 @@ class RunConfig(BaseModel):
     output_dir: str = "runs"
     quiet: bool = False
     client: ClientConfig = Field(default_factory=ClientConfig)
+    solve: SolveOptions = Field(default_factory=SolveOptions)
+    """Options of the strategies: images, grid descriptions, feedback format, oscillation limit, generalisation
+    check, refine's experts, the tool budget."""
 
     @property
     def leaky(self) -> bool:

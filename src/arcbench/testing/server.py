@@ -74,7 +74,8 @@ def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
         reasoning_tokens = _tokens(reply.reasoning or "")
     completion = reply.completion_tokens
     if completion is None:
-        completion = _tokens(reply.content) + reasoning_tokens
+        calls = "".join(c.name + c.arguments_text() for c in reply.tool_calls)
+        completion = _tokens(reply.content + calls) + reasoning_tokens
     prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(_prompt_text(body))
     usage: dict[str, Any] = {
         "prompt_tokens": prompt,
