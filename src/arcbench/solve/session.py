@@ -2,7 +2,8 @@
 
 Every program the sandbox runs gets a fresh process that has seen no other program, and that is not relaxed here. A
 session is therefore the list of code cells that ran without an exception; each `run_python` call runs one program:
-the setup (`train`, `test_inputs`, numpy as `np`, `random` and `np.random` seeded with 0), every earlier successful
+the setup (`train`, `test_inputs`, numpy as `np`; `random` and `np.random` seeded with 0 when the code mentions
+randomness), every earlier successful
 cell again with its output discarded, then the new cell, whose printed output, last expression's repr and error are
 reported on one marked line of the program's captured output. Isolation and limits are exactly a program's; the
 price is time: call n re-runs the n-1 cells before it. A cell that raised leaves nothing behind (in a notebook its
@@ -36,7 +37,6 @@ import io as _io
 import json as _json
 import signal as _signal
 import sys as _sys
-import traceback as _tb
 from contextlib import redirect_stderr as _err, redirect_stdout as _out
 
 _SETUP = %(setup)s
@@ -55,6 +55,8 @@ def _alarm(*_):
 
 
 def _where(info):
+    import traceback as _tb
+
     kind, err, tb = info
     frames = [f for f in _tb.extract_tb(tb) if f.filename != "<program>"][-8:]
     return ("Traceback (most recent call last):\n" + "".join(_tb.format_list(frames))
@@ -62,10 +64,11 @@ def _where(info):
 
 
 def transform(grid):
-    import random
     import numpy as np
-    random.seed(0)
-    np.random.seed(0)
+    if any("random" in c for c in _CELLS + [_NEW]):  # numpy.random costs tens of ms to import: only when used
+        import random
+        random.seed(0)
+        np.random.seed(0)
     ns = {"__name__": "__session__", "np": np}
     ns.update(_json.loads(_SETUP))
     sink = _io.StringIO()
