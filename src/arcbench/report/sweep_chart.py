@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from arcbench.inert import inert
 from arcbench.report.compare import Comparison, Value
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+"""Hollow markers of different shapes: configurations with the same figures stay visible on top of each other."""
 _COLORS = ("#0074D9", "#FF4136", "#2ECC40", "#FF851B", "#B10DC9", "#39CCCC", "#85144b", "#3D9970", "#AAAAAA",
            "#111111")
 
@@ -48,8 +50,9 @@ def sweep_chart(comparison: Comparison, path: Path, title: str = "") -> str:
         # The name goes in the legend (escaped: a legend label has no parse_math switch), not beside the point,
         # where the names of nearby configurations would overlap.
         label = inert(c.name + runs, single_line=True).replace("$", r"\$")
-        ax.errorbar([x], [100 * y], xerr=[[xl], [xh]], yerr=[[100 * yl], [100 * yh]], fmt="o", color=colour,
-                    ecolor=colour, elinewidth=1.5, capsize=5, markersize=7, label=label)
+        ax.errorbar([x], [100 * y], xerr=[[xl], [xh]], yerr=[[100 * yl], [100 * yh]], fmt=_MARKERS[i % len(_MARKERS)],
+                    color=colour, ecolor=colour, elinewidth=1.5, capsize=5, markersize=11 - (i % 3) * 2,
+                    markerfacecolor="none", markeredgewidth=2, label=label)
     ax.set_xlabel("cost per task (USD)" if use_cost else "tokens per task (no known prices)")
     ax.set_ylabel("score, pass@2 (%)")
     ax.set_ylim(-5, 105)
