@@ -8,7 +8,6 @@ import json
 import pytest
 
 from arcbench.cli import main
-from arcbench.testing.server import ScriptedServer
 from tests.run.helpers import (
     FLIPLR,
     IDENTITY,
@@ -18,22 +17,12 @@ from tests.run.helpers import (
     events,
     expected_output_texts,
     marker,
+    run_cli,
     summary,
     task_log,
 )
 
-
-@pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-def run(server, tmp_path, *args: str, name: str = "run") -> tuple[int, object]:
-    run_dir = tmp_path / name
-    code = main(["run", "--base-url", server.base_url, "--model", "scripted", "--run-dir", str(run_dir),
-                 "--quiet", *args])
-    return code, run_dir
+run = run_cli
 
 
 def test_right_answers_score_100_percent(server, tmp_path):

@@ -11,23 +11,13 @@ import pytest
 from arcbench.cli import main
 from arcbench.prompts.images import grid_png, image_part
 from arcbench.run.records import TaskLog
-from arcbench.testing.server import ScriptedServer
-from tests.run.helpers import FLIPLR, IDENTITY, ROT180, answer, cheat, events, marker, summary, task_log
+from tests.run.helpers import FLIPLR, IDENTITY, ROT180, answer, cheat, events, marker, run_cli, summary, task_log
 
 TASK = "6150a2bd"  # a half turn
 
 
-@pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-def run(server, tmp_path, *args: str, name: str = "run") -> tuple[int, Any]:
-    run_dir = tmp_path / name
-    code = main(["run", "--base-url", server.base_url, "--model", "scripted", "--run-dir", str(run_dir),
-                 "--subset", TASK, "--quiet", *args])
-    return code, run_dir
+def run(server, tmp_path, *args: str) -> tuple[int, Any]:
+    return run_cli(server, tmp_path, "--subset", TASK, *args)
 
 
 def call(name: str, code: str) -> dict[str, Any]:
