@@ -183,3 +183,21 @@ def test_strategy_settings_cannot_change_on_resume(server, tmp_path, capsys):
 def test_bad_strategy_flags_are_one_line_errors(server, tmp_path, capsys, flags, message):
     code, _ = run(server, tmp_path, *flags)
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_a_resumed_refinement_sends_the_same_prompts_and_pays_only_for_the_rest(server, tmp_path):
+    server.set_script([{"content": answer(FLIPLR)}])
+    code, run_dir = run(server, tmp_path, "--mode", "refine", "--experts", "2", "--max-turns", "4")
+    assert code == 0
+    second_round = sorted(json.dumps(r.body) for r in server.chat_requests[2:])
+    # As if killed when the first iteration's two calls had reached disk.
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
+    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["turn"] < 2) + "\n")
+    log = task_log(run_dir, TASK)
+    (run_dir / "tasks" / f"{TASK}.json").write_text(
+        TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())
+    (run_dir / "summary.json").unlink()
+    server.clear_requests()
+    assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
+    assert sorted(json.dumps(r.body) for r in server.chat_requests) == second_round
+    assert len(task_log(run_dir, TASK).turns) == 4
