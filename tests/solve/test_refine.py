@@ -3,12 +3,14 @@ training pairs shuffled per expert and iteration, a stop when one expert solves 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from arcbench.data import LabelledTask, load_tasks
-from arcbench.solve import STRATEGIES, choose_attempts
+from arcbench.errors import UserError
+from arcbench.solve import STRATEGIES, Solver, SolveSettings, choose_attempts
 from arcbench.solve.options import SolveOptions
 from arcbench.solve.strategies.refine import example_order
 from arcbench.testing import ScriptedModel
@@ -82,3 +84,34 @@ def test_three_experts_vote_and_the_majority_answer_comes_first(colours, sandbox
     assert all(t.all_train_correct for t in solver.turns_made)
     (attempts,) = choose_attempts(solver.turns_made, 1, vote_by=STRATEGIES["refine"].vote_by)  # type: ignore[attr-defined]
     assert [(a.output, a.votes) for a in attempts] == [([[2]], 2), ([[1]], 1)]
+
+
+class _RefusesThirdCall:
+    """A model whose third call raises (as a rejected key or a spent budget does), after the others are made."""
+
+    def __init__(self) -> None:
+        self.inner = ScriptedModel([{"content": answer(IDENTITY)}])
+        self.calls = 0
+
+    async def complete(self, messages, **kw):
+        self.calls += 1
+        if self.calls == 3:
+            raise UserError("refused")
+        return await self.inner.complete(messages)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_call_that_raises_leaves_its_siblings_turns_shown_first(colours, sandbox):
+    solver = Solver(colours.task, STRATEGIES["refine"], _RefusesThirdCall(), sandbox,
+                    SolveSettings(max_turns=3, options=SolveOptions(experts=3)))
+    seen = []
+
+    async def go() -> None:
+        async for turn in solver.turns():
+            seen.append(turn.index)
+
+    with pytest.raises(UserError):
+        asyncio.run(go())
+    assert seen == [0, 1]

@@ -59,7 +59,13 @@ class Refine:
                 messages = refine_messages(ctx.task, order, shown, style)
                 calls.append(ctx.sample(messages, sample=expert, turn_in_sample=iteration,
                                         phase="sample" if iteration == 1 else "refine"))
-            # Each call takes its turn number as it starts, in expert order; they then run side by side.
-            turns = await asyncio.gather(*calls)
-            for turn in turns:
-                yield turn
+            # Each call takes its turn number as it starts, in expert order; they then run side by side. A call that
+            # raises (a user error, a spent budget) does so after its siblings have finished: their turns, paid for,
+            # are shown first.
+            done = await asyncio.gather(*calls, return_exceptions=True)
+            for turn in done:
+                if isinstance(turn, Turn):
+                    yield turn
+            for failed in done:
+                if isinstance(failed, BaseException):
+                    raise failed
