@@ -81,7 +81,8 @@ class TaskCalls:
 
     def logged_tool(self, turn: int, call_id: str) -> ToolCallRecord | None:
         """A tool call's result from before a resume, when the call that made it was replayed too."""
-        found = self._recorder._replay.tools.get((self.task_id, turn, call_id))
+        tools = getattr(self._recorder._replay, "tools", {})  # a plain dict of calls holds no tool results
+        found = tools.get((self.task_id, turn, call_id))
         if found is None or turn not in self._replayed:
             return None
         return ToolCallRecord.model_validate(found.model_dump(include=set(ToolCallRecord.model_fields)))
