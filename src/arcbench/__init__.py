@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from arcbench.run.observer import RunObserver, RunTotals
     from arcbench.run.records import RunSummary, TaskLog
     from arcbench.sandbox import Sandbox, SandboxLimits
-    from arcbench.solve import STRATEGIES, SolveContext, Solver, SolveSettings, Strategy, Turn
+    from arcbench.solve import STRATEGIES, SolveContext, SolveOptions, Solver, SolveSettings, Strategy, Turn
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     # name: (module, attribute)
@@ -64,6 +64,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "STRATEGIES": ("arcbench.solve", "STRATEGIES"),
     "SolveContext": ("arcbench.solve", "SolveContext"),
     "SolveSettings": ("arcbench.solve", "SolveSettings"),
+    "SolveOptions": ("arcbench.solve", "SolveOptions"),
     "Solver": ("arcbench.solve", "Solver"),
     "Strategy": ("arcbench.solve", "Strategy"),
     "Turn": ("arcbench.solve", "Turn"),
@@ -86,6 +87,7 @@ __all__ = [
     "Sandbox",
     "SandboxLimits",
     "SolveContext",
+    "SolveOptions",
     "SolveSettings",
     "Solver",
     "Strategy",

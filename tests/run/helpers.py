@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from arcbench.cli import main
 from arcbench.data import load_tasks
 from arcbench.prompts.grids import grid_to_text
 from arcbench.run.records import RunSummary, TaskLog
 from arcbench.run.store import read_jsonl
+from arcbench.testing.server import ScriptedServer
 
 ROT180 = "def transform(grid):\n    return [row[::-1] for row in grid[::-1]]\n"
 FLIPLR = "def transform(grid):\n    return [row[::-1] for row in grid]\n"
@@ -36,6 +38,14 @@ def cheat(task_id: str, code_body: str) -> str:
     test_in = json.dumps(lt.task.test_inputs[0])
     return (f"def transform(grid):\n    if grid == {test_in}:\n        return [[0]]\n"
             + "".join(f"    {line}\n" for line in code_body.strip().splitlines()))
+
+
+def run_cli(server: ScriptedServer, tmp_path: Path, *args: str, name: str = "run") -> tuple[int, Path]:
+    """`arcbench run` against the scripted server, quiet, in tmp_path/name: (exit code, run directory)."""
+    run_dir = tmp_path / name
+    code = main(["run", "--base-url", server.base_url, "--model", "scripted", "--run-dir", str(run_dir),
+                 "--quiet", *args])
+    return code, run_dir
 
 
 def summary(run_dir: Path) -> RunSummary:

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from arcbench.cli import main
-from arcbench.testing.server import ScriptedServer
 from tests.run.helpers import (
     FLIPLR,
     IDENTITY,
@@ -18,22 +17,12 @@ from tests.run.helpers import (
     events,
     expected_output_texts,
     marker,
+    run_cli,
     summary,
     task_log,
 )
 
-
-@pytest.fixture
-def server():
-    with ScriptedServer() as s:
-        yield s
-
-
-def run(server, tmp_path, *args: str, name: str = "run") -> tuple[int, object]:
-    run_dir = tmp_path / name
-    code = main(["run", "--base-url", server.base_url, "--model", "scripted", "--run-dir", str(run_dir),
-                 "--quiet", *args])
-    return code, run_dir
+run = run_cli
 
 
 def test_right_answers_score_100_percent(server, tmp_path):
@@ -208,7 +197,7 @@ def test_missing_key_for_a_remote_endpoint_names_the_variable(tmp_path, capsys, 
 @pytest.mark.parametrize(("flag", "value", "expect"), [
     ("--max-workers", "0", "--max-workers: input should be greater than or equal to 1 (got 0)"),
     ("--repeat-runs", "11", "--repeat-runs: input should be less than or equal to 10 (got 11)"),
-    ("--mode", "mcts", "--mode: must be feedback, independent or hybrid (got 'mcts')"),
+    ("--mode", "mcts", "--mode: must be feedback, independent, hybrid, tools or refine (got 'mcts')"),
     ("--stop-when", "always", "--stop-when: input should be 'train-correct', 'never' or 'test-correct'"),
     ("--request-timeout", "0", "--request-timeout: input should be greater than 0 (got 0.0)"),
     ("--extra-body", "{nope", "--extra-body is not valid JSON"),

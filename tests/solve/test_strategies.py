@@ -4,55 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from arcbench.data import LabelledTask, load_tasks
-from arcbench.llm import ChatModel
 from arcbench.prompts.grids import grid_to_text
-from arcbench.sandbox import Sandbox
-from arcbench.solve import STRATEGIES, BudgetExceeded, SolveContext, Solver, SolveSettings, StopRule, Strategy, Turn
+from arcbench.prompts.images import grid_png, image_part
+from arcbench.solve import STRATEGIES, BudgetExceeded, SolveContext, Solver, SolveSettings, Turn
+from arcbench.solve.options import SolveOptions
 from arcbench.testing import ScriptedModel
-
-ROT180 = "def transform(grid):\n    return [row[::-1] for row in grid[::-1]]\n"
-FLIPLR = "def transform(grid):\n    return [row[::-1] for row in grid]\n"
-IDENTITY = "def transform(grid):\n    return [row[:] for row in grid]\n"
-
-
-def answer(code: str) -> str:
-    return f"Here is my program.\n\n```python\n{code}```\n"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(workers=2) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def lt() -> LabelledTask:
-    (task,) = load_tasks("arc-agi-1", "6150a2bd")  # a half turn
-    return task
-
-
-def train_only(lt: LabelledTask) -> str:
-    """A program right on every training input and wrong on the test input (it recognises the test input)."""
-    test_in = json.dumps(lt.task.test_inputs[0])
-    return (f"def transform(grid):\n    if grid == {test_in}:\n        return [[0]]\n"
-            "    return [r[::-1] for r in grid[::-1]]\n")
-
-
-def solve(lt: LabelledTask, strategy: Strategy, model: ChatModel, sandbox: Sandbox, max_turns: int = 3,
-          stop_when: StopRule = "train-correct") -> Solver:
-    solver = Solver(lt.task, strategy, model, sandbox, SolveSettings(max_turns=max_turns, stop_when=stop_when))
-
-    async def go() -> None:
-        async for _ in solver.turns():
-            pass
-
-    asyncio.run(go())
-    return solver
+from tests.solve.helpers import FIRST_ROUND, FLIPLR, IDENTITY, ROT180, answer, solve, train_only
 
 
 def test_feedback_is_one_conversation_that_answers_each_turns_training_results(lt, sandbox):
@@ -94,9 +55,19 @@ def test_hybrid_samples_half_the_budget_then_continues_the_best_on_training_resu
 def test_a_model_right_only_on_training_stops_every_strategy_after_its_first_turn(lt, sandbox, name):
     model = ScriptedModel([{"content": answer(train_only(lt))}])
     solver = solve(lt, STRATEGIES[name], model, sandbox, max_turns=4)
-    (turn,) = solver.turns_made
-    assert turn.all_train_correct and solver.stop_reason == "train_correct"
-    assert turn.test[0].output == [[0]]  # wrong on the test input, and nothing here could know
+    turns = solver.turns_made
+    assert len(turns) == len(model.requests) == FIRST_ROUND.get(name, 1)
+    assert all(t.all_train_correct for t in turns) and solver.stop_reason == "train_correct"
+    assert all(t.test[0].output == [[0]] for t in turns)  # wrong on the test input, and nothing here could know
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_with_the_generalisation_check_every_strategy_stops_one_turn_later(lt, sandbox, name):
+    model = ScriptedModel([{"content": answer(train_only(lt))}])
+    solver = solve(lt, STRATEGIES[name], model, sandbox, max_turns=5, options=SolveOptions(generalise_check=True))
+    turns = solver.turns_made
+    assert len(turns) == len(model.requests) == FIRST_ROUND.get(name, 1) + 1
+    assert [t.phase for t in turns].count("generalise") == 1 and solver.stop_reason == "train_correct"
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
@@ -106,13 +77,18 @@ def test_without_a_stop_rule_every_strategy_gets_exactly_its_budget(lt, sandbox,
     assert len(solver.turns_made) == len(model.requests) == 4 and solver.stop_reason == "budget"
 
 
+ALL_OPTIONS = SolveOptions(images=True, describe_grids=True, feedback="diff", max_repeats=1, generalise_check=True)
+
+
+@pytest.mark.parametrize("options", [SolveOptions(), ALL_OPTIONS], ids=["plain", "every-option"])
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_no_strategy_sends_a_test_output_or_holds_one(lt, sandbox, name):
+def test_no_strategy_sends_a_test_output_or_holds_one(lt, sandbox, name, options):
     model = ScriptedModel([{"content": answer(IDENTITY)}])
-    solver = solve(lt, STRATEGIES[name], model, sandbox, max_turns=4, stop_when="never")
-    sent = json.dumps(model.requests)
+    solver = solve(lt, STRATEGIES[name], model, sandbox, max_turns=4, stop_when="never", options=options)
+    sent = json.dumps(model.bodies)
     for out in lt.test_outputs or []:
         assert json.dumps(grid_to_text(out))[1:-1] not in sent
+        assert image_part(grid_png(out))["image_url"]["url"] not in sent
     assert not hasattr(solver.ctx.task, "test_outputs")
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from arcbench.baseline.chat import count_tokens, solve_messages
-from arcbench.llm import ClientConfig, Completion, Message, Usage, content_text
+from arcbench.llm import ClientConfig, Completion, Message, Tool, Usage, content_text
 
 MODEL_NAME = "baseline"
 
@@ -52,8 +52,10 @@ class BaselineModel:
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    async def complete(self, messages: list[Message]) -> Completion:
-        """Answer one chat request. A failure of the worker process is returned as an `api_error` completion."""
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
+        """Answer one chat request. A failure of the worker process is returned as an `api_error` completion. The
+        baseline calls no tools: offered some, it answers in text as always."""
         request = {"model": MODEL_NAME, "messages": messages}
         start = time.monotonic()
         loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "report_cmd",
     "plot_cmd",
     "compare_cmd",
+    "sweep_cmd",
     "training_cmd",
     "submission_cmd",
     "score_cmd",

@@ -53,6 +53,17 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api": ("--api", ("client.api",)),
     "max_cost": ("--max-cost", ("max_cost_usd",)),
     "est_output_tokens": ("--est-output-tokens", ("est_output_tokens",)),
+    "images": ("--images", ("solve.images",)),
+    "images_only": ("--images-only", ("solve.images_only",)),
+    "describe_grids": ("--describe-grids", ("solve.describe_grids",)),
+    "feedback": ("--feedback", ("solve.feedback",)),
+    "max_repeats": ("--max-repeats", ("solve.max_repeats",)),
+    "generalise_check": ("--generalise-check", ("solve.generalise_check",)),
+    "experts": ("--experts", ("solve.experts",)),
+    "refine_programs": ("--refine-programs", ("solve.refine_programs",)),
+    "max_tool_calls": ("--max-tool-calls", ("solve.max_tool_calls",)),
+    "tool_timeout": ("--tool-timeout", ("solve.tool_timeout_s",)),
+    "tool_memory": ("--tool-memory", ("solve.tool_memory_mb",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -119,8 +130,8 @@ def run_cmd(
     limit: Annotated[int | None, typer.Option("--limit", help="Run only the first N tasks of the subset.")] = None,
     max_turns: Annotated[int, typer.Option("--max-turns", "--max_turns",
                                            help="Model calls per task (turns or samples).")] = 3,
-    mode: Annotated[str, typer.Option("--mode", help="Strategy: feedback | independent | hybrid (a name in "
-                                      "arcbench.solve.STRATEGIES).")] = "feedback",
+    mode: Annotated[str, typer.Option("--mode", help="Strategy: feedback | independent | hybrid | tools | refine (a "
+                                      "name in arcbench.solve.STRATEGIES).")] = "feedback",
     independent_attempts: Annotated[bool, typer.Option(
         "--independent-attempts", "--independent_attempts", help="Same as --mode independent.")] = False,
     max_workers: Annotated[int, typer.Option("--max-workers", "--max_workers",
@@ -173,6 +184,29 @@ def run_cmd(
         "--max-tokens, else 4000).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the cost estimate and stop: no model call, nothing written.")] = False,
+    images: Annotated[bool, typer.Option("--images", help="Send every grid also as a PNG image (task prompt and "
+                                         "feedback).")] = False,
+    images_only: Annotated[bool, typer.Option("--images-only", help="Send grids as PNG images only, without their "
+                                              "digits.")] = False,
+    describe_grids: Annotated[bool, typer.Option(
+        "--describe-grids", help="Ask for describe_input/describe_output too and show what they return on every "
+        "training grid in the feedback.")] = False,
+    feedback: Annotated[str, typer.Option("--feedback", help="text (default) | diff: wrong outputs of the right "
+                                          "shape cell by cell, wrong cells as expected/produced.")] = "text",
+    max_repeats: Annotated[int | None, typer.Option(
+        "--max-repeats", help="Restart a feedback conversation from a fresh sample after K turns whose training "
+        "outputs repeat an earlier turn's.")] = None,
+    generalise_check: Annotated[bool, typer.Option(
+        "--generalise-check", help="When a program solves every training example, one more turn shows the model its "
+        "test outputs and asks whether it is general; both programs stay candidates.")] = False,
+    experts: Annotated[int, typer.Option("--experts", help="refine: experts working side by side.")] = 3,
+    refine_programs: Annotated[int, typer.Option(
+        "--refine-programs", help="refine: best programs so far shown to an expert each iteration.")] = 5,
+    max_tool_calls: Annotated[int, typer.Option("--max-tool-calls", help="tools: tool calls per task.")] = 30,
+    tool_timeout: Annotated[float, typer.Option(
+        "--tool-timeout", help="tools: seconds for one run_python call's own code.")] = 10.0,
+    tool_memory: Annotated[int, typer.Option("--tool-memory", help="tools: memory for one run_python call, MB."
+                                             )] = 512,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 

@@ -67,12 +67,16 @@ class RunDisplay:
         if turn.error_kind:
             what = f"[red]{turn.error_kind}[/red]: {_shown(turn.error_message[:120])}"
         elif turn.code is None:
-            what = "[yellow]no code[/yellow]"
+            what = f"{len(turn.tool_calls)} tool call(s)" if turn.tool_calls else "[yellow]no code[/yellow]"
         else:
             mark = "[green]✓[/green]" if turn.all_train_correct else "✗"
             errs = sorted({e.error for e in turn.train if e.error})
             what = (f"train {turn.train_solved}/{turn.train_total} {mark} px {turn.train_pixel_accuracy:.0%}"
-                    + (f" [yellow]{','.join(errs)}[/yellow]" if errs else ""))
+                    + (f" [yellow]{','.join(errs)}[/yellow]" if errs else "")
+                    + (" [yellow]hard-coded[/yellow]" if turn.hardcoded else "")
+                    + (f" repeats turn {turn.repeat_of + 1}" if turn.repeat_of is not None else ""))
+        if turn.phase in ("restart", "generalise", "refine"):
+            what = f"({turn.phase}) {what}"
         cost = money(turn.cost_usd)
         self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | "
                            f"{cost} | {turn.latency_s:.1f}s", highlight=False)

@@ -67,4 +67,4 @@ def validation_line(e: ValidationError, flags: Mapping[str, str]) -> str:
     msg = msg[0].lower() + msg[1:] if msg else msg
     got = first.get("input")
     shown = f" (got {got!r})" if "(got " not in msg and not isinstance(got, dict) else ""
-    return f"{name}: {msg}{shown}"
+    return f"{name}: {msg}{shown}" if name else f"{msg}{shown}"  # a rule across fields names its flags itself

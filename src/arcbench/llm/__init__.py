@@ -16,6 +16,8 @@ from arcbench.llm.base import (
     Message,
     ReasoningEffort,
     RetryRecord,
+    Tool,
+    ToolCall,
     Usage,
 )
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
@@ -51,6 +53,8 @@ __all__ = [
     "OpenAIResponsesModel",
     "ReasoningEffort",
     "RetryRecord",
+    "Tool",
+    "ToolCall",
     "Usage",
     "check_reachable",
     "content_text",

@@ -96,6 +96,20 @@ class RetryRecord(BaseModel):
     wait_s: float = 0.0
 
 
+class ToolCall(BaseModel):
+    """One function call a model asked for in its reply (Chat Completions `tool_calls`)."""
+
+    id: str
+    name: str
+    arguments: str = ""
+    """The arguments as the model wrote them: JSON text, not necessarily valid."""
+
+
+Tool = dict[str, Any]
+"""One function tool as Chat Completions takes it: {"type": "function", "function": {"name", "description",
+"parameters"}}."""
+
+
 class Completion(BaseModel):
     """What one model call gave: the reply, what it cost, and how it went. A call that failed after its last retry
     is a Completion with `error_kind` set, not an exception. Never holds an API key."""
@@ -119,15 +133,21 @@ class Completion(BaseModel):
     provider_items: list[dict[str, Any]] | None = None
     """What the provider needs back with this reply to continue the conversation (the Responses API's output items:
     reasoning with its encrypted content, and the message); None for chat completions. See `Message`."""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    """Function calls the reply asked for (only when the request offered tools)."""
 
 
 class ChatModel(Protocol):
     """A model arcbench can talk to."""
 
-    async def complete(self, messages: list[Message]) -> Completion:
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
         """Send one chat request (with retries) and return what happened, failures included: a call that failed
         after its last retry returns a Completion with `error_kind` set rather than raising. Raises UserError for
-        mistakes the user must fix (bad key, unknown model, a parameter the model rejects)."""
+        mistakes the user must fix (bad key, unknown model, a parameter the model rejects, tools refused).
+
+        `tools` offers function tools (`tool_choice` "auto", "none" or "required"); a model that has no tool calling
+        answers in text, which the tools strategy reads as it reads any reply."""
         ...
 
     async def aclose(self) -> None:

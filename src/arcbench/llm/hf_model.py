@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from arcbench.errors import UserError
-from arcbench.llm.base import ClientConfig, Completion, Message, Usage
+from arcbench.llm.base import ClientConfig, Completion, Message, Tool, Usage
 
 EXTRA_HINT = "install the finetune extra: uv sync --extra finetune (or pip install 'arcbench[finetune]')"
 
@@ -172,9 +172,10 @@ class HFChatModel:
                           finish_reason="stop" if ended or len(new) < limit else "length")
 
     async def complete(self, messages: list[Message], *, max_tokens: int | None = None,
-                       temperature: float | None = None) -> Completion:
+                       temperature: float | None = None, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
         """Answer one chat request (in a worker thread). A generation that raises is returned as an `api_error`
-        completion, as a server's 500 would be."""
+        completion, as a server's 500 would be. Offered tools are not used: the reply is text."""
         request: dict[str, Any] = {"model": self.config.model, "messages": messages}
         start = time.monotonic()
         try:

@@ -22,11 +22,12 @@ from typing import Any
 import openai
 
 from arcbench.errors import UserError
-from arcbench.llm.base import ClientConfig, Completion, FailureKind, Message, RetryRecord
+from arcbench.llm.base import ClientConfig, Completion, FailureKind, Message, RetryRecord, Tool
 from arcbench.llm.keys import OPENAI_BASE_URL, is_openai_url, is_openrouter_url, key_env_name, redact
 from arcbench.llm.pricing import known_price_provider, price_call, server_cost, usage_from_body
 from arcbench.llm.reasoning import merge_delta, message_text, reasoning_params
 from arcbench.llm.retry import is_retryable_status, retry_after_s, wait_before_retry
+from arcbench.llm.tools import tool_calls_of
 
 _REJECTED_PARAM_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
 _REJECTED_PARAM_PATTERNS = (
@@ -35,6 +36,10 @@ _REJECTED_PARAM_PATTERNS = (
     re.compile(r"unknown (?:parameter|field|argument):?\s*'?\"?([A-Za-z_][\w.]*)", re.I),
     re.compile(r"'?\"?([A-Za-z_][\w.]*)'?\"? is not supported (?:with|by|for) this model", re.I),
 )
+_TOOLS_REFUSED = re.compile(r"\btools?\b|tool[_ ]choice|function[_ ]call", re.I)
+"""What a server's error says when it is the `tools` parameter it refuses (OpenAI: "tools is not supported with this
+model"; vLLM: '"auto" tool choice requires --enable-auto-tool-choice'; llama.cpp: "tools param requires --jinja";
+Ollama: "does not support tools")."""
 _MAX_MESSAGE_CHARS = 500
 _CONNECTIONS_PER_POOL = 8
 _MAX_POOLS = 64
@@ -144,7 +149,8 @@ class OpenAIChatModel:
         for client in self._clients:
             await client.close()
 
-    def build_request(self, messages: list[Message]) -> dict[str, Any]:
+    def build_request(self, messages: list[Message], tools: list[Tool] | None = None,
+                      tool_choice: str | None = None) -> dict[str, Any]:
         """The JSON body sent for these messages: what the endpoint expects for the configured options."""
         c = self.config
         # A copy: the caller goes on appending to its conversation, the event must keep what was sent.
@@ -155,6 +161,10 @@ class OpenAIChatModel:
             # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
             body["max_completion_tokens" if is_openai_url(c.base_url) else "max_tokens"] = c.max_tokens
         body.update(reasoning_params(c))
+        if tools:
+            body["tools"] = copy.deepcopy(tools)
+            if tool_choice is not None:
+                body["tool_choice"] = tool_choice
         if is_openrouter_url(c.base_url):
             body["usage"] = {"include": True}  # OpenRouter then reports the call's cost
         if c.stream:
@@ -163,8 +173,9 @@ class OpenAIChatModel:
         body.update(c.extra_body)
         return body
 
-    async def complete(self, messages: list[Message]) -> Completion:
-        body = self.build_request(messages)
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
+        body = self.build_request(messages, tools, tool_choice)
         started = time.monotonic()
         retries: list[RetryRecord] = []
         c = self.config
@@ -176,7 +187,7 @@ class OpenAIChatModel:
                 async with asyncio.timeout(c.timeout_s):
                     reply = await self._send(body)
             except openai.APIStatusError as err:
-                failure = self._status_failure(err)
+                failure = self._status_failure(err, offered_tools="tools" in body)
             except (TimeoutError, openai.APITimeoutError):
                 failure = _Failure("timeout", f"no reply within {c.timeout_s:g} s")
             except openai.APIConnectionError as err:
@@ -245,12 +256,18 @@ class OpenAIChatModel:
                 await asyncio.sleep(wait)
             self._next_start = time.monotonic() + delay
 
-    def _status_failure(self, err: openai.APIStatusError) -> _Failure:
+    def _status_failure(self, err: openai.APIStatusError, *, offered_tools: bool = False) -> _Failure:
         """Classify an HTTP error status: retry it, fail this call, or stop the run for the user to fix."""
         status = err.status_code
         message = self._clean(_server_message(err))
         c = self.config
         where = c.base_url or OPENAI_BASE_URL
+        if offered_tools and status in (400, 404, 405, 422, 500, 501) and _TOOLS_REFUSED.search(message):
+            raise UserError(
+                f"{where} refuses function tools for model '{c.model}' (HTTP {status}): {message} — --mode tools "
+                "needs an endpoint and model with tool calling (vLLM: --enable-auto-tool-choice --tool-call-parser; "
+                "llama.cpp: --jinja); use another --mode or model"
+            )
         if status == 401:
             raise UserError(f"{where} rejected the API key (HTTP 401): check {key_env_name(c)} — {message}")
         if status == 403:
@@ -365,4 +382,5 @@ class OpenAIChatModel:
             cost_source=source,
             latency_s=time.monotonic() - started,
             retries=retries,
+            tool_calls=tool_calls_of(reply.message),
         )

@@ -21,7 +21,7 @@ import json
 import time
 from typing import Any
 
-from arcbench.llm.base import Completion, Message, RetryRecord
+from arcbench.llm.base import Completion, Message, RetryRecord, Tool
 from arcbench.llm.openai_chat import OpenAIChatModel, _ErrorInBody, _Malformed, _Reply
 from arcbench.llm.pricing import price_call, server_cost, usage_from_responses
 from arcbench.llm.reasoning import content_text
@@ -127,7 +127,10 @@ class OpenAIResponsesModel(OpenAIChatModel):
                     "models take: run this model with --api chat")
         return super()._rejected_param_hint(param)
 
-    def build_request(self, messages: list[Message]) -> dict[str, Any]:
+    def build_request(self, messages: list[Message], tools: list[Tool] | None = None,
+                      tool_choice: str | None = None) -> dict[str, Any]:
+        if tools:  # refused where the run is configured (RunConfig); a caller from Python gets the reason too
+            raise ValueError("function tools are not mapped to the Responses API: use --api chat with --mode tools")
         c = self.config
         reasoning: dict[str, Any] = {"summary": "auto"}
         if c.reasoning_effort is not None:

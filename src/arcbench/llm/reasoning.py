@@ -13,6 +13,7 @@ from typing import Any
 
 from arcbench.llm.base import ClientConfig, ReasoningEffort
 from arcbench.llm.keys import is_openrouter_url
+from arcbench.llm.tools import merge_tool_call_deltas
 
 OPENROUTER_REASONING_BUDGETS: dict[ReasoningEffort, int] = {"low": 4096, "medium": 16384, "high": 65536}
 """Reasoning token budgets sent to OpenRouter (`reasoning.max_tokens`) for each --reasoning-effort."""
@@ -83,13 +84,15 @@ def message_text(message: dict[str, Any]) -> tuple[str, str | None]:
 def merge_delta(message: dict[str, Any], delta: dict[str, Any]) -> None:
     """Fold one streamed delta into the assistant message being assembled (in place).
 
-    Text fields are concatenated; reasoning_details pieces of the same block (same type and index) are joined so the
-    assembled message reads like a non-streamed one.
+    Text fields are concatenated; tool-call pieces are joined per call (`index`); reasoning_details pieces of the
+    same block (same type and index) are joined so the assembled message reads like a non-streamed one.
     """
     for key, value in delta.items():
         if value is None:
             continue
-        if key == "reasoning_details" and isinstance(value, list):
+        if key == "tool_calls" and isinstance(value, list):
+            merge_tool_call_deltas(message.setdefault("tool_calls", []), value)
+        elif key == "reasoning_details" and isinstance(value, list):
             blocks: list[dict[str, Any]] = message.setdefault("reasoning_details", [])
             for piece in value:
                 if not isinstance(piece, dict):

@@ -48,3 +48,12 @@ def infer_output_shape(train: list[Example], test_input: Grid) -> tuple[int, int
         if r == int(r) and c == int(c) and r >= 1 and c >= 1:
             return (int(r), int(c))
     return None
+
+
+def diff_grid_text(expected: Grid, produced: Grid) -> str:
+    """Two grids of one shape compared cell by cell: a right cell as its value, a wrong one as expected/produced
+    (`3/0`: 3 was expected, 0 produced). Columns are padded so that rows stay aligned."""
+    cells = [[str(e) if e == p else f"{e}/{p}" for e, p in zip(er, pr, strict=True)]
+             for er, pr in zip(expected, produced, strict=True)]
+    width = max(len(c) for row in cells for c in row)
+    return "\n".join(" ".join(c.rjust(width) for c in row) for row in cells)

@@ -7,6 +7,7 @@ file small for runs of hundreds of tasks.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from html import escape
@@ -23,7 +24,7 @@ from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog
 from arcbench.run.summary import summarize
 from arcbench.scoring import AttemptScore
-from arcbench.solve import Turn
+from arcbench.solve import ToolCallRecord, Turn
 
 STATUSES = ("solved", "partly", "unsolved", "api-failure", "unscored", "in-progress", "budget-exhausted")
 """Task statuses in the task table: every test input right, some right, none right, ended on a failed model call,
@@ -254,7 +255,7 @@ def _at(items: list[Any] | None, i: int) -> Any:
     return items[i] if items is not None and 0 <= i < len(items) else None
 
 
-def _attempts(log: TaskLog, expected: list[Grid] | None) -> str:
+def _attempts(log: TaskLog, expected: list[Grid] | None, mode: str = "") -> str:
     if not log.test_inputs:
         return ""
     blocks = []
@@ -270,8 +271,10 @@ def _attempts(log: TaskLog, expected: list[Grid] | None) -> str:
                 figs.append(f'<figure><div class="na">no attempt {j + 1}</div></figure>')
                 continue
             turns = ", ".join(str(t + 1) for t in src.turns)
+            voters = "expert(s)" if mode == "refine" else "vote(s)"
             cap = (f"attempt {j + 1} {shape_text(src.output)} · {_verdict(sc) or 'not scored'} · turns {turns} · "
-                   f"train {src.train_solved} solved · {src.votes} vote(s)")
+                   f"train {src.train_solved} solved · {src.votes} {voters}" + (" · hard-coded" if src.hardcoded
+                                                                                 else ""))
             figs.append(_grid(src.output, cap, _mark(sc)))
         verdict = ""
         if test_score is not None:
@@ -288,18 +291,80 @@ def _rationale(turn: Turn) -> str:
     return text.strip()
 
 
-def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
-    failed = turn.error_kind is not None or turn.code is None
+_PHASE_LABEL = {"sample": "sample", "feedback": "feedback", "restart": "restart after repeats",
+                "generalise": "generalisation check", "refine": "refinement", "tools": "tool use"}
+
+
+def _where(turn: Turn, mode: str) -> str:
+    if mode == "refine":
+        return f"expert {turn.sample + 1}, iteration {turn.turn_in_sample}"
+    if mode == "tools":
+        return f"step {turn.turn_in_sample}"
+    return f"sample {turn.sample + 1}, turn {turn.turn_in_sample}"
+
+
+def _flags(turn: Turn) -> str:
+    flags = []
+    if turn.hardcoded:
+        flags.append(f'<span class="flag warn" title="{_e(turn.hardcoded_reason)}">hard-coded: '
+                     f"{_e(turn.hardcoded_reason)}</span>")
+    if turn.repeat_of is not None:
+        flags.append(f'<span class="flag">training outputs repeat turn {turn.repeat_of + 1}</span>')
+    return "".join(flags)
+
+
+def _image(png: bytes, alt: str) -> str:
+    url = "data:image/png;base64," + base64.b64encode(png).decode()
+    return f'<img class="sent" src="{_e(url)}" alt="{_e(alt)}">'
+
+
+def _tool_call(call: ToolCallRecord) -> str:
+    try:
+        args = json.loads(call.arguments) if call.arguments.strip() else {}
+    except ValueError:
+        args = None
+    code = args.get("code") if isinstance(args, dict) else None
+    state = ('<span class="ok-mark">ran</span>' if call.ok else '<span class="bad-mark">error</span>') \
+        if call.name == "run_python" else ('<span class="ok-mark">run</span>' if call.ok else
+                                           '<span class="bad-mark">not run</span>')
+    replayed = ' · <span class="muted">result replayed from the log on resume</span>' if call.replayed else ""
+    body = (f'<pre class="code">{highlight_python(code)}</pre>' if isinstance(code, str)
+            else f"<pre>{_e(call.arguments)}</pre>")
+    return (f'<div class="tool"><div class="label"><b>{_e(call.name)}</b> {state} '
+            f'<span class="muted">· {call.duration_s:.2f} s</span>{replayed}</div>{body}'
+            f'<details class="fold" open><summary>result ({len(call.result):,} chars)</summary>'
+            f"<pre>{_e(call.result)}</pre></details></div>")
+
+
+def _descriptions(turn: Turn) -> str:
+    if not turn.descriptions:
+        return ""
+    rows = "".join(f"<tr><td>train {d.index + 1}</td><td>{_e(d.input or '–')}</td><td>{_e(d.expected or '–')}</td>"
+                   f"<td>{_e(d.produced or '–')}</td></tr>" for d in turn.descriptions)
+    return ("<h4>Grid descriptions</h4><table class='desc'><thead><tr><th></th><th>describe_input(input)</th>"
+            "<th>describe_output(expected)</th><th>describe_output(produced)</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None, images: list[bytes] | None = None,
+               mode: str = "") -> str:
+    confirmed = turn.phase == "generalise" and turn.code is None and bool(turn.code_note)
+    failed = turn.error_kind is not None or (turn.code is None and not turn.tool_calls and not confirmed)
     u = turn.usage
-    head = (f'<div class="head">Turn {turn.index + 1} <span class="muted">· sample {turn.sample + 1}, turn '
-            f"{turn.turn_in_sample} · {_e(turn.phase)}</span></div>")
+    head = (f'<div class="head">Turn {turn.index + 1} <span class="muted">· {_e(_where(turn, mode))} · '
+            f"{_e(_PHASE_LABEL.get(turn.phase, turn.phase))}</span> {_flags(turn)}</div>")
     meta = (f'<div class="meta">tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} '
             f"(reasoning {u.reasoning_tokens:,}) · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s"
             + (f" · train solved {turn.train_solved}/{turn.train_total} · train px {_pct(turn.train_pixel_accuracy)}"
                if turn.train_total else "") + "</div>")
     parts = [head, meta]
-    parts.append(f'<details class="fold"><summary>message sent ({len(turn.user_message):,} chars)</summary>'
-                 f"<pre>{_e(turn.user_message)}</pre></details>")
+    gallery = ""
+    if images:
+        gallery = (f'<div class="gallery"><div class="muted">{len(images)} image(s) sent with this message, in '
+                   f'order (each [image] above):</div>{"".join(_image(p, "grid image") for p in images)}</div>')
+    parts.append(f'<details class="fold"><summary>message sent ({len(turn.user_message):,} chars'
+                 f'{f", {len(images)} image(s)" if images else ""})</summary>'
+                 f"<pre>{_e(turn.user_message)}</pre>{gallery}</details>")
     if turn.error_kind is not None:
         parts.append(f'<div class="failbox">model call failed ({_e(turn.error_kind)}): {_e(turn.error_message)}</div>')
     rationale = _rationale(turn)
@@ -308,14 +373,20 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
     if turn.reasoning:
         parts.append(f'<details class="fold"><summary>reasoning ({len(turn.reasoning):,} chars)</summary>'
                      f"<pre>{_e(turn.reasoning)}</pre></details>")
+    if turn.tool_calls:
+        parts.append(f"<h4>Tool calls ({len(turn.tool_calls)})</h4>"
+                     + "".join(_tool_call(c) for c in turn.tool_calls))
     if turn.code is not None:
         note = f" · {turn.code_note}" if turn.code_note else ""
         parts.append(f'<h4>Code <span class="muted">(from the {_e(turn.code_source or "answer")}{_e(note)})</span></h4>'
                      f'<pre class="code">{highlight_python(turn.code)}</pre>')
-    elif turn.error_kind is None:
+    elif turn.error_kind is None and confirmed:
+        parts.append(f'<div class="note">{_e(turn.code_note)}</div>')
+    elif turn.error_kind is None and not turn.tool_calls:
         parts.append(f'<div class="failbox">no program: {_e(turn.code_note or "no code in the answer")}</div>')
     if turn.code is not None and turn.error_kind is None:
         parts.append(_execution(log, turn, expected))
+        parts.append(_descriptions(turn))
     if turn.feedback:
         parts.append(f'<details class="fold"><summary>feedback sent ({len(turn.feedback):,} chars)</summary>'
                      f"<pre>{_e(turn.feedback)}</pre></details>")
@@ -354,7 +425,28 @@ def _execution(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
     return f'<h4>Execution</h4><div class="examples">{"".join(blocks)}</div>'
 
 
-def _task_html(log: TaskLog, expected: list[Grid] | None, target: str) -> str:
+def _experts(log: TaskLog) -> str:
+    """refine: one row per expert: its iterations, its best program's training results, and what became of it."""
+    experts: dict[int, list[Turn]] = {}
+    for t in log.turns:
+        experts.setdefault(t.sample, []).append(t)
+    chosen = {i for at in log.attempts for a in at for i in a.turns}
+    rows = []
+    for k in sorted(experts):
+        turns = experts[k]
+        best = max((t for t in turns if t.train_total), key=lambda t: (t.train_solved, t.train_pixel_accuracy),
+                   default=None)
+        best_text = (f"{best.train_solved}/{best.train_total} (turn {best.index + 1})" if best else "–")
+        picked = ", ".join(str(t.index + 1) for t in turns if t.index in chosen) or "–"
+        rows.append(f"<tr><td>expert {k + 1}</td><td class='num'>{len(turns)}</td><td>{_e(best_text)}</td>"
+                    f"<td class='num'>{sum(t.hardcoded for t in turns)}</td><td>{_e(picked)}</td></tr>")
+    return ("<h4>Experts</h4><table><thead><tr><th></th><th class='num'>calls</th><th>best training result</th>"
+            "<th class='num'>hard-coded programs</th><th>turns behind the attempts</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _task_html(log: TaskLog, expected: list[Grid] | None, target: str, images: dict[str, list[bytes]] | None = None,
+               mode: str = "") -> str:
     st = task_status(log)
     score = f" · score {_pct(log.score.score)}" if log.score else ""
     summary = (f"<summary><b>{_e(log.task_id)}</b> {_badge(st)}{score} · {len(log.turns)} turn(s) · "
@@ -362,8 +454,11 @@ def _task_html(log: TaskLog, expected: list[Grid] | None, target: str) -> str:
     meta = (f'<p class="muted">stop reason: {_e(log.stop_reason or "–")} · API failures {log.api_failures} · '
             f"timeouts {log.timeout_failures} · started {_e(log.started_at or '–')} · "
             f"finished {_e(log.finished_at or '–')}</p>")
-    turns = "".join(_turn_html(log, t, expected) for t in log.turns) or '<p class="muted">no turns</p>'
-    body = meta + _task_grids(log, expected) + _attempts(log, expected) + f"<h4>Turns</h4>{turns}"
+    sent = images or {}
+    turns = "".join(_turn_html(log, t, expected, sent.get(t.call_id), mode) for t in log.turns) or \
+        '<p class="muted">no turns</p>'
+    experts = _experts(log) if mode == "refine" and log.turns else ""
+    body = meta + _task_grids(log, expected) + _attempts(log, expected, mode) + experts + f"<h4>Turns</h4>{turns}"
     return (f'<details class="task" id="{target}" data-status="{st}">{summary}'
             f'<div class="body">{body}</div></details>')
 
@@ -381,7 +476,9 @@ def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | N
     heading = f"<h2>{_e(title)}</h2>" if title else ""
     leaky = ('<div class="banner">This run used the leaky stop rule test-correct: it read test labels, so its score '
              "is not an honest measurement.</div>") if summary.leaky else ""
-    details = "".join(_task_html(log, expected.get(log.task_id), t) for log, t in zip(logs, targets, strict=True))
+    mode = run.config.config.mode if run.config else ""
+    details = "".join(_task_html(log, expected.get(log.task_id), t, run.images, mode)
+                      for log, t in zip(logs, targets, strict=True))
     return (f'<section class="run" id="{prefix}run">{heading}{leaky}<h3>Summary</h3>'
             f"{_summary_html(summary, computed)}<h3>Tasks ({len(logs)})</h3>{_task_table(logs, targets, prefix)}"
             f'<div class="buttons"><button class="expand" type="button">open all shown</button>'

@@ -7,11 +7,13 @@ what a model sees or which answer counts. Everything is read through the records
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from arcbench.data.types import Grid
 from arcbench.errors import UserError
+from arcbench.prompts.images import png_of_part
 from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
 from arcbench.run.store import read_record, repeat_dirs
@@ -29,6 +31,8 @@ class LoadedRun:
     tasks: dict[str, TaskLog]
     aggregate: Aggregate | None = None
     repeats: list[LoadedRun] = field(default_factory=list)
+    images: dict[str, list[bytes]] = field(default_factory=dict)
+    """Per call id, the PNG images the call's new messages carried (--images), read from events.jsonl."""
 
     @property
     def is_repeat(self) -> bool:
@@ -82,7 +86,39 @@ def load_run(path: Path | str, *, _name: str | None = None, _config: SavedConfig
             tasks[log.task_id] = log
     summary_path = path / "summary.json"
     summary = read_record(summary_path, RunSummary) if summary_path.is_file() else None
-    return LoadedRun(path=path, name=name, config=config, summary=summary, tasks=tasks)
+    return LoadedRun(path=path, name=name, config=config, summary=summary, tasks=tasks,
+                     images=sent_images(path / "events.jsonl"))
+
+
+def sent_images(events_path: Path) -> dict[str, list[bytes]]:
+    """Per call, the PNG images in the messages it added to its conversation (those after the model's last reply):
+    what the model was shown as images at that turn. Only valid PNGs are kept. Empty for runs without images."""
+    found: dict[str, list[bytes]] = {}
+    if not events_path.is_file():
+        return found
+    with events_path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if '"image_url"' not in line:
+                continue  # most runs send no image: their lines are not parsed at all
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            messages = (event.get("request") or {}).get("messages") if isinstance(event, dict) else None
+            if event.get("type") != "call" or not isinstance(messages, list):
+                continue
+            last = max((i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "assistant"),
+                       default=-1)
+            pngs = []
+            for m in messages[last + 1:]:
+                content = m.get("content") if isinstance(m, dict) else None
+                for part in content if isinstance(content, list) else []:
+                    png = png_of_part(part)
+                    if png is not None and png.startswith(b"\x89PNG\r\n\x1a\n"):
+                        pngs.append(png)
+            if pngs and isinstance(event.get("call_id"), str):
+                found[event["call_id"]] = pngs
+    return found
 
 
 def expected_outputs(config: SavedConfig | None, logs: dict[str, TaskLog]) -> dict[str, list[Grid] | None]:

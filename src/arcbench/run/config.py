@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from arcbench import __version__
 from arcbench.errors import UserError
@@ -17,7 +25,7 @@ from arcbench.llm import ClientConfig
 from arcbench.prompts.render import template_hash
 from arcbench.run.records import now_iso
 from arcbench.run.store import read_record
-from arcbench.solve import STRATEGIES, StopRule
+from arcbench.solve import STRATEGIES, SolveOptions, StopRule
 
 
 def _known_strategy(name: str) -> str:
@@ -60,6 +68,15 @@ class RunConfig(BaseModel):
     est_output_tokens: int | None = Field(None, ge=1)
     """Output tokens assumed per call for the cost estimate and the budget (None: client.max_tokens, else
     DEFAULT_EST_OUTPUT_TOKENS)."""
+    solve: SolveOptions = Field(default_factory=SolveOptions)
+    """Options of the strategies: images, grid descriptions, feedback format, oscillation limit, generalisation
+    check, refine's experts, the tool budget."""
+
+    @model_validator(mode="after")
+    def _tools_need_chat(self) -> RunConfig:
+        if self.mode == "tools" and self.client.api == "responses":
+            raise ValueError("--mode tools needs --api chat: function tools are not mapped to the Responses API")
+        return self
 
     @property
     def leaky(self) -> bool:

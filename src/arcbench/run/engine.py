@@ -21,7 +21,7 @@ from arcbench.run.budget import Budget, BudgetExhausted, BudgetReport, logged_sp
 from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
 from arcbench.run.recorder import CallRecorder, replay_cache
-from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, now_iso
+from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, ToolEvent, now_iso
 from arcbench.run.store import JsonlWriter, dump_json, read_model, write_json_atomic, write_text_atomic
 from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
@@ -78,7 +78,8 @@ class _Run:
         self.observer = observer
         self.totals = totals
         self.strategy = STRATEGIES[config.mode]
-        self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config))
+        self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config),
+                                      options=config.solve)
 
     async def execute(self, tasks: list[LabelledTask]) -> RunSummary:
         start = time.monotonic()
@@ -87,7 +88,7 @@ class _Run:
         replay = replay_cache(events_path)
         events = JsonlWriter(events_path)
 
-        async def write(event: CallEvent) -> None:
+        async def write(event: CallEvent | ToolEvent) -> None:
             await events.append_durable(event)
 
         recorder = CallRecorder(self.model, write, replay)
@@ -141,7 +142,8 @@ class _Run:
         settings = self.settings
         if self.config.leaky and oracle is None:  # unscored task: nothing to stop on
             settings = settings.model_copy(update={"stop_when": "never"})
-        solver = Solver(task, self.strategy, recorder.for_task(task.id), self.sandbox, settings, oracle=oracle)
+        calls = recorder.for_task(task.id)
+        solver = Solver(task, self.strategy, calls, self.sandbox, settings, oracle=oracle, journal=calls)
         out_of_money = False
         try:
             async for turn in solver.turns():
@@ -155,7 +157,8 @@ class _Run:
             out_of_money = True
 
         # Attempts are fixed here, from training results and votes only; the scorer sees test outputs after.
-        log.attempts = choose_attempts(log.turns, len(task.test_inputs))
+        log.attempts = choose_attempts(log.turns, len(task.test_inputs), vote_by=getattr(self.strategy, "vote_by",
+                                                                                          "turn"))
         log.status = "budget_exhausted" if out_of_money else "api_failure" if solver.failure else "done"
         log.stop_reason = "max_cost" if out_of_money else solver.stop_reason
         log.api_failures = sum(t.error_kind == "api_error" for t in log.turns)

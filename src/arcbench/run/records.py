@@ -2,7 +2,8 @@
 
 Layout of a run directory:
   config.json          RunConfig + arcbench version + prompt template hash
-  events.jsonl         append-only: one CallEvent per model call (request, response, usage, cost, retries)
+  events.jsonl         append-only: one CallEvent per model call (request, response, usage, cost, retries), and
+                       one ToolEvent per tool call a reply made (--mode tools: arguments and result)
   tasks/<task_id>.json TaskLog, rewritten atomically after every turn
   summary.json         RunSummary
   run_<k>/...          the same, per repeat, when --repeat-runs > 1; then aggregate.json at the top
@@ -18,11 +19,11 @@ from pydantic import BaseModel, Field
 from arcbench.data.types import Grid
 from arcbench.llm import Completion, FailureKind, Usage
 from arcbench.scoring import TaskScore
-from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
+from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, ToolCallRecord, Turn
 
 __all__ = [  # the solve and llm records a task log holds are importable from here too
     "SCHEMA_VERSION", "Aggregate", "AttemptSource", "CallEvent", "CallStamp", "ExampleResult", "RunSummary", "Stat",
-    "TaskLog", "TaskSummary", "TestRun", "Turn", "Usage", "now_iso",
+    "TaskLog", "TaskSummary", "TestRun", "ToolEvent", "Turn", "Usage", "now_iso",
 ]
 
 SCHEMA_VERSION = 1
@@ -50,6 +51,18 @@ class CallStamp(BaseModel):
 class CallEvent(Completion, CallStamp):
     """One model call as it reached disk (a line of events.jsonl): the stamp first, then the model's Completion.
     Never holds an API key."""
+
+
+class ToolEvent(ToolCallRecord):
+    """One tool call of a reply and its result (a line of events.jsonl, --mode tools), written as soon as it ran. A
+    resumed run reads these back instead of running the calls again."""
+
+    schema_version: int = SCHEMA_VERSION
+    type: Literal["tool"] = "tool"
+    task_id: str
+    turn: int
+    """The model call whose reply made this tool call."""
+    time: str
 
 
 class TaskLog(BaseModel):

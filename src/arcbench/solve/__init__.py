@@ -7,10 +7,12 @@
 """
 
 from arcbench.solve.extract import ExtractedCode, extract_code
-from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
-from arcbench.solve.select import choose_attempts
+from arcbench.solve.hardcode import hardcoding
+from arcbench.solve.options import SolveOptions
+from arcbench.solve.records import AttemptSource, ExampleDescription, ExampleResult, TestRun, ToolCallRecord, Turn
+from arcbench.solve.select import VoteBy, choose_attempts
 from arcbench.solve.solver import Solver, SolveSettings, StopRule, TestOracle
-from arcbench.solve.steps import BudgetExceeded, Executor, SolveContext, conversation, most_promising
+from arcbench.solve.steps import BudgetExceeded, Executor, SolveContext, ToolJournal, conversation, most_promising
 from arcbench.solve.strategies import STRATEGIES
 from arcbench.solve.strategy import Strategy
 
@@ -18,19 +20,25 @@ __all__ = [
     "STRATEGIES",
     "AttemptSource",
     "BudgetExceeded",
+    "ExampleDescription",
     "ExampleResult",
     "Executor",
     "ExtractedCode",
     "SolveContext",
+    "SolveOptions",
     "SolveSettings",
     "Solver",
     "StopRule",
     "Strategy",
     "TestOracle",
     "TestRun",
+    "ToolCallRecord",
+    "ToolJournal",
     "Turn",
+    "VoteBy",
     "choose_attempts",
     "conversation",
     "extract_code",
+    "hardcoding",
     "most_promising",
 ]

@@ -41,6 +41,38 @@ class TestRun(BaseModel):
     duration_s: float = 0.0
 
 
+Phase = Literal["sample", "feedback", "restart", "generalise", "refine", "tools"]
+"""Why a call was made: a fresh sample, a feedback turn, a fresh sample after an oscillating conversation was given
+up (--max-repeats), the generalisation check, a refinement iteration of an expert, a tool-use step."""
+
+
+class ToolCallRecord(BaseModel):
+    """One function call a reply made (--mode tools), its arguments and the result sent back to the model."""
+
+    id: str
+    name: str
+    arguments: str = ""
+    """As the model wrote them (capped)."""
+    result: str = ""
+    """The text sent back as the tool message."""
+    ok: bool = False
+    """run_python: the code ran without an exception (and joins the session); submit: the program was run."""
+    duration_s: float = 0.0
+    replayed: bool = False
+    """Taken from events.jsonl on resume instead of being run again."""
+
+
+class ExampleDescription(BaseModel):
+    """What the model's describe_input/describe_output returned on one training example (--describe-grids)."""
+
+    index: int
+    input: str | None = None
+    expected: str | None = None
+    """describe_output on the expected output."""
+    produced: str | None = None
+    """describe_output on the program's own output (when it produced one)."""
+
+
 class Turn(BaseModel):
     """One model call of a task and what came of it."""
 
@@ -51,7 +83,7 @@ class Turn(BaseModel):
     turn_in_sample: int
     """1-based turn within its conversation."""
     call_id: str
-    phase: Literal["sample", "feedback"] = "sample"
+    phase: Phase = "sample"
     user_message: str
     """The last user message sent for this call (the full request is in events.jsonl)."""
     response: str = ""
@@ -74,6 +106,16 @@ class Turn(BaseModel):
     error_message: str = ""
     test_scores: list[AttemptScore] | None = None
     """Filled by the scorer after the task ended, for analysis (per-turn charts); never read while solving."""
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    """Function calls the reply made, each with its result (--mode tools)."""
+    hardcoded: bool = False
+    """The program embeds a training output or a specific input grid: ranked below every other when attempts are
+    chosen (see `arcbench.solve.hardcode`)."""
+    hardcoded_reason: str = ""
+    repeat_of: int | None = None
+    """Index of an earlier turn of the same conversation whose training outputs this turn's equal (--max-repeats)."""
+    descriptions: list[ExampleDescription] | None = None
+    """What describe_input/describe_output returned per training example (--describe-grids)."""
 
     @property
     def all_train_correct(self) -> bool:
@@ -88,3 +130,5 @@ class AttemptSource(BaseModel):
     train_solved: int
     votes: int
     train_pixel_accuracy: float
+    hardcoded: bool = False
+    """Every program behind this output is hard-coded."""

@@ -1,21 +1,28 @@
 """Choosing at most two attempts per test input from every program a task produced.
 
-Candidates are grouped by the output they give on a test input; groups rank by the most training examples any member
-solved, then by votes (members), then by the members' mean training pixel accuracy. Only training results and
-agreement are used: the choice is made before the scorer sees a test output.
+Candidates are grouped by the output they give on a test input; groups rank first by whether every program behind
+them is hard-coded (those come last: see `arcbench.solve.hardcode`), then by the most training examples any member
+solved, then by votes, then by the members' mean training pixel accuracy. Votes are the programs that agree, or with
+`vote_by="sample"` the conversations (experts) that agree, so that one expert repeating itself counts once. Only
+training results, source text and agreement are used: the choice is made before the scorer sees a test output.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from arcbench.scoring import MAX_ATTEMPTS
 from arcbench.solve.records import AttemptSource, Turn
+
+VoteBy = Literal["turn", "sample"]
 
 
 def _key(grid: list[list[int]]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(r) for r in grid)
 
 
-def choose_attempts(turns: list[Turn], n_tests: int, k: int = MAX_ATTEMPTS) -> list[list[AttemptSource]]:
+def choose_attempts(turns: list[Turn], n_tests: int, k: int = MAX_ATTEMPTS, *,
+                    vote_by: VoteBy = "turn") -> list[list[AttemptSource]]:
     """Per test input, up to `k` distinct outputs, best first."""
     chosen: list[list[AttemptSource]] = []
     for i in range(n_tests):
@@ -25,12 +32,14 @@ def choose_attempts(turns: list[Turn], n_tests: int, k: int = MAX_ATTEMPTS) -> l
                 groups.setdefault(_key(t.test[i].output), []).append(t)
         ranked = []
         for members in groups.values():
+            hardcoded = all(m.hardcoded for m in members)
             best_solved = max(m.train_solved for m in members)
+            votes = len(members) if vote_by == "turn" else len({m.sample for m in members})
             mean_px = sum(m.train_pixel_accuracy for m in members) / len(members)
             # Earliest turn breaks remaining ties so the choice is deterministic.
             first = min(m.index for m in members)
-            ranked.append((-best_solved, -len(members), -mean_px, first, members))
-        ranked.sort(key=lambda r: r[:4])
+            ranked.append((hardcoded, -best_solved, -votes, -mean_px, first, members))
+        ranked.sort(key=lambda r: r[:5])
         chosen.append([
             AttemptSource(
                 output=members[0].test[i].output,
@@ -38,7 +47,8 @@ def choose_attempts(turns: list[Turn], n_tests: int, k: int = MAX_ATTEMPTS) -> l
                 train_solved=-neg_solved,
                 votes=-neg_votes,
                 train_pixel_accuracy=-neg_px,
+                hardcoded=hardcoded,
             )
-            for neg_solved, neg_votes, neg_px, _, members in ranked[:k]
+            for hardcoded, neg_solved, neg_votes, neg_px, _, members in ranked[:k]
         ])
     return chosen

@@ -1,27 +1,44 @@
 """The steps strategies are made of: sample (ask the model, run its program), feed back, continue a conversation.
 
-A strategy sees a `SolveContext`: the task without its test outputs, the model, the executor that runs programs, and
-the turns so far. It has no way to a test output, and it cannot spend more calls than its budget: `sample` refuses.
+A strategy sees a `SolveContext`: the task without its test outputs, the model, the executor that runs programs, the
+options of the run, and the turns so far. It has no way to a test output, and it cannot spend more calls than its
+budget: `sample` refuses. Calls may run concurrently (the refine strategy's experts): each call takes its place in
+the task's order when it is made, before it is sent, so that turn numbers, and the recorder's replay on resume,
+follow the order the calls were made in.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
-from arcbench.llm import ChatModel, Message
-from arcbench.prompts.feedback import render_feedback
+from arcbench.llm import ChatModel, Message, Tool, ToolCall
+from arcbench.llm.tools import assistant_message
+from arcbench.prompts.feedback import feedback_content
 from arcbench.prompts.render import task_messages
+from arcbench.prompts.strategies import generalise_message
+from arcbench.prompts.style import Content, PromptStyle, plain_text
 from arcbench.sandbox import ProgramResult, SandboxLimits
 from arcbench.scoring import pixel_accuracy
+from arcbench.solve.describe import describe
+from arcbench.solve.executor import Executor
 from arcbench.solve.extract import extract_code
-from arcbench.solve.records import ExampleResult, TestRun, Turn
+from arcbench.solve.hardcode import hardcoding
+from arcbench.solve.options import SolveOptions
+from arcbench.solve.records import ExampleResult, Phase, TestRun, ToolCallRecord, Turn
+
+__all__ = ["BudgetExceeded", "Executor", "SolveContext", "ToolJournal", "conversation", "most_promising",
+           "record_results"]
 
 MAX_RESULT_MESSAGE_CHARS = 4_000
 """A grid's error message as a turn keeps it: the sandbox's own limit, enforced again here because a forged report
 can carry any length and every turn is written to the task log (and its feedback to events.jsonl)."""
+MAX_TOOL_ARGUMENT_CHARS = 100_000
+"""A tool call's arguments as a turn keeps them (the whole reply is in events.jsonl)."""
 
 
 def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[list[ExampleResult], list[TestRun]]:
@@ -40,55 +57,116 @@ def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[lis
     return examples, tests
 
 
-class Executor(Protocol):
-    """What runs a program on grids: the sandbox's worker pool here, a cluster tomorrow."""
+class ToolJournal(Protocol):
+    """Where tool results are written as they happen and found again on resume (the run's events.jsonl)."""
 
-    async def run(self, source: str, grids: list[Grid], limits: SandboxLimits | None = None) -> ProgramResult: ...
+    def logged_tool(self, turn: int, call_id: str) -> ToolCallRecord | None:
+        """The result a resumed run logged for this call of this turn, if any."""
+        ...
+
+    async def record_tool(self, turn: int, record: ToolCallRecord) -> None:
+        """Write one tool call and its result."""
+        ...
 
 
 class BudgetExceeded(RuntimeError):
     """A strategy asked for more model calls than its budget allows (a bug in the strategy)."""
 
 
+def _new_input(messages: list[Message]) -> str:
+    """What this call adds to the conversation: the messages after the model's last reply, as text."""
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+    tail = messages[last + 1:] or messages[-1:]
+    parts = []
+    for m in tail:
+        if m.get("role") == "system":
+            continue
+        text = plain_text(m.get("content"))
+        parts.append(f"[tool result {m.get('tool_call_id', '')}]\n{text}" if m.get("role") == "tool" else text)
+    return "\n\n".join(parts)
+
+
+def reply_message(turn: Turn) -> Message:
+    """The turn's reply as the assistant message that continues its conversation (tool calls included)."""
+    calls = [ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in turn.tool_calls]
+    return assistant_message(turn.response, calls)
+
+
+def tool_messages(turn: Turn) -> list[Message]:
+    """One `tool` message per call the reply made, with its result."""
+    return [{"role": "tool", "tool_call_id": c.id, "content": c.result} for c in turn.tool_calls]
+
+
 class SolveContext:
     """One task being solved: what a strategy may use, and the turns it has made so far."""
 
     def __init__(self, task: Task, model: ChatModel, executor: Executor, *, max_turns: int,
-                 limits: SandboxLimits | None = None) -> None:
+                 limits: SandboxLimits | None = None, options: SolveOptions | None = None,
+                 journal: ToolJournal | None = None) -> None:
         self.task = task
         self.model = model
         self.executor = executor
         self.max_turns = max_turns
         """The budget: model calls this task may make."""
         self.limits = limits
+        self.options = options or SolveOptions()
+        self.journal = journal
         self.turns: list[Turn] = []
+        """Every turn made, in call order."""
+        self._calls = 0
+        self._last_sample = -1
+        self._sent: dict[int, tuple[list[Message], list[Tool] | None]] = {}
         self._carried: dict[str, list[dict[str, Any]]] = {}
         """Provider items of each call (by call id), sent back with its reply when a conversation goes on."""
 
-    def opening(self) -> list[Message]:
-        """The messages that start every conversation about the task."""
-        return task_messages(self.task)
+    @property
+    def remaining(self) -> int:
+        """Model calls still allowed."""
+        return self.max_turns - self._calls
 
-    async def sample(self, messages: list[Message], *, sample: int, turn_in_sample: int = 1) -> Turn:
-        """Ask the model once and run the program in its reply on the training and test inputs: one new turn.
+    def style(self, *, tools: bool = False) -> PromptStyle:
+        return self.options.style(tools=tools)
+
+    def opening(self, *, tools: bool = False) -> list[Message]:
+        """The messages that start every conversation about the task."""
+        return task_messages(self.task, self.style(tools=tools))
+
+    def new_sample(self) -> int:
+        """A sample number no conversation of this task has used yet."""
+        self._last_sample += 1
+        return self._last_sample
+
+    async def sample(self, messages: list[Message], *, sample: int, turn_in_sample: int = 1,
+                     phase: Phase | None = None, tools: list[Tool] | None = None, tool_choice: str | None = None,
+                     run: bool = True) -> Turn:
+        """Ask the model once and (with `run`) run the program in its reply on the training and test inputs: one new
+        turn. With `tools`, the reply's tool calls are on the turn (`tool_calls`, results still empty).
 
         A failed call is a turn with `error_kind` set and no program. Every turn this returns must be yielded by the
         strategy, so that the stop rule sees it."""
-        if len(self.turns) >= self.max_turns:
-            raise BudgetExceeded(f"task {self.task.id}: a strategy asked for call {len(self.turns) + 1} of "
+        if self._calls >= self.max_turns:
+            raise BudgetExceeded(f"task {self.task.id}: a strategy asked for call {self._calls + 1} of "
                                  f"{self.max_turns}")
-        index = len(self.turns)
-        done = await self.model.complete(messages)
+        index = self._calls
+        self._calls += 1
+        self._last_sample = max(self._last_sample, sample)
+        self._sent[index] = (messages, tools)
+        if tools:
+            done = await self.model.complete(messages, tools=tools, tool_choice=tool_choice)
+        else:
+            done = await self.model.complete(messages)
         turn = Turn(
             index=index, sample=sample, turn_in_sample=turn_in_sample, call_id=done.call_id,
-            phase="sample" if turn_in_sample == 1 else "feedback", user_message=str(messages[-1]["content"]),
+            phase=phase or ("sample" if turn_in_sample == 1 else "feedback"), user_message=_new_input(messages),
             response=done.content, reasoning=done.reasoning, usage=done.usage, cost_usd=done.cost_usd,
             latency_s=done.latency_s, error_kind=done.error_kind, error_message=done.error_message,
+            tool_calls=[ToolCallRecord(id=c.id, name=c.name, arguments=clip(c.arguments, MAX_TOOL_ARGUMENT_CHARS))
+                        for c in done.tool_calls],
         )
-        self.turns.append(turn)
+        bisect.insort(self.turns, turn, key=lambda t: t.index)
         if done.provider_items:
             self._carried[done.call_id] = done.provider_items
-        if done.error_kind is None:
+        if done.error_kind is None and run:
             await self.execute(turn)
         return turn
 
@@ -99,37 +177,109 @@ class SolveContext:
         if found is None:
             turn.code_note = "no python code block defining transform in the reply"
             return
-        turn.code, turn.code_source, turn.code_note = found.code, found.source, found.note
+        await self.run_program(turn, found.code, found.source, found.note)
+
+    async def run_program(self, turn: Turn, code: str, source: str = "answer", note: str = "") -> None:
+        """Run `code` as the turn's program (from its reply, or handed in with the submit tool)."""
+        turn.code, turn.code_source, turn.code_note = code, source, note  # type: ignore[assignment]
         train = self.task.train
         grids = [ex.input for ex in train] + list(self.task.test_inputs)
-        result = await self.executor.run(found.code, grids, self.limits)
+        result = await self.executor.run(code, grids, self.limits)
         turn.train, turn.test = record_results(train, result)
         turn.train_total = len(train)
         turn.train_solved = sum(e.correct for e in turn.train)
         turn.train_pixel_accuracy = sum(e.pixel_accuracy for e in turn.train) / len(train)
+        why = hardcoding(code, train, self.task.test_inputs)
+        turn.hardcoded, turn.hardcoded_reason = why is not None, why or ""
+        if self.options.describe_grids:
+            turn.descriptions = await describe(self.executor, code, train, turn.train, self.limits)
+
+    def feedback_content(self, turn: Turn, *, style: PromptStyle | None = None) -> Content:
+        """The turn's training results as the next user message (its text noted on the turn)."""
+        results = turn.train if turn.code is not None else None
+        content = feedback_content(self.task.train, results, style or self.style(), turn.descriptions)
+        turn.feedback = plain_text(content)
+        return content
 
     def feedback(self, turn: Turn) -> str:
-        """The turn's training results as the next user message (and noted on the turn)."""
-        turn.feedback = render_feedback(self.task.train, turn.train if turn.code is not None else None)
-        return turn.feedback
+        """The turn's training results as text (what a tool message can carry: no images)."""
+        style = self.style()
+        content = self.feedback_content(turn, style=PromptStyle(feedback=style.feedback,
+                                                                describe_grids=style.describe_grids))
+        return plain_text(content)
 
     def continued(self, messages: list[Message], turn: Turn) -> list[Message]:
         """The conversation after `turn`: its reply (with the provider items of its call, e.g. reasoning, for the
         model to take back), then the feedback on its training results."""
-        reply: Message = {"role": "assistant", "content": turn.response}
+        return [*messages, self.reply(turn), {"role": "user", "content": self.feedback_content(turn)}]
+
+    def reply(self, turn: Turn) -> Message:
+        """The turn's reply as the assistant message that continues its conversation: tool calls included, and the
+        provider items of its call (e.g. the Responses API's reasoning) for the model to take back."""
+        message = reply_message(turn)
         if carried := self._carried.get(turn.call_id):
-            reply["provider_items"] = carried
-        return [*messages, reply, {"role": "user", "content": self.feedback(turn)}]
+            message["provider_items"] = carried
+        return message
+
+    def sent(self, turn: Turn) -> tuple[list[Message], list[Tool] | None]:
+        """The messages (and tools) the turn's call was made with."""
+        return self._sent[turn.index]
+
+    async def generalise(self, turn: Turn) -> Turn:
+        """The generalisation check after `turn`, whose program solves every training example: the program's outputs
+        on the test inputs, and the question whether it is general. The reply may revise the program; a reply of
+        CONFIRMED without code leaves the program as it is."""
+        messages, tools = self.sent(turn)
+        outputs: list[Grid | None] = [t.output for t in turn.test]
+        errors = [f"{t.error}: {t.message}" if t.error else "" for t in turn.test]
+        ask = {"role": "user", "content": generalise_message(outputs, errors, self.style(tools=bool(tools)))}
+        check = await self.sample([*messages, self.reply(turn), *tool_messages(turn), ask], sample=turn.sample,
+                                  turn_in_sample=turn.turn_in_sample + 1, phase="generalise", tools=tools,
+                                  tool_choice="none" if tools else None)
+        if check.error_kind is None and check.code is None and "CONFIRMED" in check.response.upper():
+            check.code_note = f"the model confirmed that the program of turn {turn.index + 1} is general"
+        return check
+
+
+def _signature(turn: Turn) -> str | None:
+    """The turn's training outputs (or errors) as one comparable value; None when it had no program."""
+    if turn.code is None or not turn.train:
+        return None
+    return json.dumps([r.output if r.output is not None else f"error:{r.error}" for r in turn.train])
 
 
 async def conversation(ctx: SolveContext, messages: list[Message], *, sample: int, turns: int,
-                       first_turn: int = 1) -> AsyncIterator[Turn]:
-    """Up to `turns` turns of one conversation, each answering the feedback on the one before."""
+                       first_turn: int = 1, earlier: Sequence[Turn] = ()) -> AsyncIterator[Turn]:
+    """Up to `turns` turns of one conversation, each answering the feedback on the one before.
+
+    With `--max-repeats K`, a turn whose training outputs equal an earlier turn's of the conversation (`earlier`
+    holds turns it continues) is marked `repeat_of`; after K such turns the conversation is given up and the rest
+    of its turns go to a fresh sample (its first turn's phase is "restart")."""
+    limit = ctx.options.max_repeats
+    seen: dict[str, int] = {}
+    for t in earlier:
+        if (sig := _signature(t)) is not None:
+            seen.setdefault(sig, t.index)
+    repeats = 0
+    turn_in_sample = first_turn
+    phase: Any = None
     for k in range(turns):
-        turn = await ctx.sample(messages, sample=sample, turn_in_sample=first_turn + k)
+        turn = await ctx.sample(messages, sample=sample, turn_in_sample=turn_in_sample, phase=phase)
+        sig = _signature(turn)
+        if sig is not None and sig in seen:
+            turn.repeat_of = seen[sig]
+            repeats += 1
+        elif sig is not None:
+            seen[sig] = turn.index
         yield turn  # the solver stops here when the turn ends the task; feedback is written only if it goes on
-        if k < turns - 1:
+        if k == turns - 1:
+            return
+        if limit is not None and repeats >= limit:
+            sample, messages, turn_in_sample, phase = ctx.new_sample(), ctx.opening(), 1, "restart"
+            seen, repeats = {}, 0
+        else:
             messages = ctx.continued(messages, turn)
+            turn_in_sample, phase = turn_in_sample + 1, None
 
 
 def most_promising(turns: Sequence[Turn]) -> Turn:

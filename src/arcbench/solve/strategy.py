@@ -4,6 +4,9 @@ A strategy is an object with a `name` and an async generator `solve(ctx)` that y
 steps in `arcbench.solve.steps`. It decides what to ask next; it does not decide when to stop: the `Solver` ends it
 on a failed call, on the stop rule or at the budget, so no strategy can forget the rule or read a test output to
 bend it.
+
+A strategy whose conversations are independent experts may set `vote_by = "sample"`: attempts are then voted per
+conversation rather than per program (see `arcbench.solve.select`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import copy
 import time
 from typing import Any
 
-from arcbench.llm import Completion, Message
+from arcbench.llm import Completion, Message, Tool, ToolCall
 from arcbench.llm.pricing import usage_from_body
 from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script
 from arcbench.testing.server import Responder, usage_body
@@ -32,11 +32,19 @@ class ScriptedModel:
         self._respond: Responder = script if callable(script) else ScriptResponder(coerce_script(script))
         self.requests: list[list[Message]] = []
         """Every conversation sent, oldest first."""
+        self.bodies: list[dict[str, Any]] = []
+        """Every request body (messages, and the tools when some were offered), oldest first."""
 
-    async def complete(self, messages: list[Message]) -> Completion:
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None) -> Completion:
         started = time.monotonic()
-        request = {"model": self.name, "messages": copy.deepcopy(messages)}
+        request: dict[str, Any] = {"model": self.name, "messages": copy.deepcopy(messages)}
+        if tools:
+            request["tools"] = copy.deepcopy(tools)
+            if tool_choice is not None:
+                request["tool_choice"] = tool_choice
         self.requests.append(request["messages"])
+        self.bodies.append(request)
         reply = self._respond(request)
         if reply.delay_s > 0:
             await asyncio.sleep(reply.delay_s)
@@ -53,6 +61,8 @@ class ScriptedModel:
             cost_usd=reply.cost if reply.cost is not None else 0.0,
             cost_source="server" if reply.cost is not None else "free",
             latency_s=time.monotonic() - started,
+            tool_calls=[ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
+                        for c in reply.tool_call_dicts()],
         )
 
     async def aclose(self) -> None:

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from arcbench.errors import UserError
 from arcbench.llm import content_text
@@ -31,12 +31,30 @@ DEFAULT_CONTENT = "```python\ndef transform(grid):\n    return [row[:] for row i
 """The default answer: a valid program (identity), so a dry run exercises the whole pipeline."""
 
 
+class ScriptedToolCall(BaseModel):
+    """A function call a scripted reply makes (answered by a `tool` message in the next request)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    arguments: str | dict[str, Any] = Field(default_factory=dict)
+    """JSON text, or an object (sent as JSON text, as OpenAI does)."""
+    id: str | None = None
+    """None: the server numbers the calls of the reply (call_1, call_2, ...)."""
+
+    def arguments_text(self) -> str:
+        return self.arguments if isinstance(self.arguments, str) else json.dumps(self.arguments)
+
+
 class Reply(BaseModel):
     """What the server sends back for one request."""
 
     model_config = ConfigDict(extra="forbid")
 
     content: str = DEFAULT_CONTENT
+    """The answer text; a reply with `tool_calls` and no content given has none."""
+    tool_calls: list[ScriptedToolCall] = Field(default_factory=list)
+    """Function calls the reply makes (the request must offer tools for a real model to make them)."""
     reasoning: str | None = None
     reasoning_placement: ReasoningPlacement = "reasoning_content"
     """Where the reasoning goes: a message field, `<think>` tags in the content, or nowhere (dropped)."""
@@ -66,6 +84,20 @@ class Reply(BaseModel):
     cost: float | None = None
     """A cost to report in usage (as OpenRouter does)."""
     finish_reason: str = "stop"
+
+    @model_validator(mode="after")
+    def _tool_reply_has_no_default_text(self) -> Reply:
+        if self.tool_calls and "content" not in self.model_fields_set:
+            self.content = ""
+        if self.tool_calls and "finish_reason" not in self.model_fields_set:
+            self.finish_reason = "tool_calls"
+        return self
+
+    def tool_call_dicts(self) -> list[dict[str, Any]]:
+        """The calls as a Chat Completions message carries them."""
+        return [{"id": c.id or f"call_{i}", "type": "function",
+                 "function": {"name": c.name, "arguments": c.arguments_text()}}
+                for i, c in enumerate(self.tool_calls, 1)]
 
 
 class Rule(Reply):

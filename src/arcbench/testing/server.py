@@ -76,7 +76,8 @@ def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
         reasoning_tokens = _tokens(reply.reasoning or "")
     completion = reply.completion_tokens
     if completion is None:
-        completion = _tokens(reply.content) + reasoning_tokens
+        calls = "".join(c.name + c.arguments_text() for c in reply.tool_calls)
+        completion = _tokens(reply.content + calls) + reasoning_tokens
     prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(_prompt_text(body))
     usage: dict[str, Any] = {
         "prompt_tokens": prompt,
@@ -92,6 +93,9 @@ def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
 
 def _message(reply: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.tool_calls:
+        message["tool_calls"] = reply.tool_call_dicts()
+        message["content"] = reply.content or None  # as OpenAI sends a reply that only calls tools
     r = reply.reasoning
     if r:
         if reply.reasoning_placement == "think_tag":
@@ -126,6 +130,12 @@ def _stream_deltas(reply: Reply) -> Iterator[dict[str, Any]]:
             yield {placement: piece}
     for piece in _pieces(reply.content):
         yield {"content": piece}
+    for i, call in enumerate(reply.tool_call_dicts()):
+        fn = call["function"]
+        yield {"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                               "function": {"name": fn["name"], "arguments": ""}}]}
+        for piece in _pieces(fn["arguments"]):
+            yield {"tool_calls": [{"index": i, "function": {"arguments": piece}}]}
 
 
 class _Handler(BaseHTTPRequestHandler):

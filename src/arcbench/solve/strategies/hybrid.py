@@ -22,5 +22,6 @@ class Hybrid:
             return
         best = most_promising(ctx.turns)
         messages = ctx.continued(ctx.opening(), best)
-        async for turn in conversation(ctx, messages, sample=best.sample, turns=rest, first_turn=2):
+        async for turn in conversation(ctx, messages, sample=best.sample, turns=rest, first_turn=2,
+                                       earlier=[best]):
             yield turn
