@@ -53,6 +53,8 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api": ("--api", ("client.api",)),
     "max_cost": ("--max-cost", ("max_cost_usd",)),
     "est_output_tokens": ("--est-output-tokens", ("est_output_tokens",)),
+    "executor": ("--executor", ("executor",)),
+    "ray_address": ("--ray-address", ("ray_address",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -173,6 +175,12 @@ def run_cmd(
         "--max-tokens, else 4000).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the cost estimate and stop: no model call, nothing written.")] = False,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="Where programs run: local (this machine's sandbox) | ray (a sandbox pool on every node of "
+        "a Ray cluster; needs the ray extra).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="With --executor ray: the cluster (HOST:6379, or auto on one of its nodes); default "
+        "a local Ray instance.")] = None,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
@@ -238,11 +246,16 @@ def run_cmd(
             out.print("Dry run: no model called, nothing written.")
             return
 
+    if "ray_address" in given(ctx) and config.executor != "ray":
+        raise UserError("--ray-address goes with --executor ray")
     chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
         out.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
                   "LEAKY and its score is not an honest measurement.[/bold red]")
     out.print(f"Run directory: {_shown(directory)}", markup=False)
+    if config.executor == "ray":
+        out.print(f"Programs run on the Ray cluster at {_shown(config.ray_address)}" if config.ray_address else
+                  "Programs run on a local Ray instance", markup=False)
     try:
         result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet)))
     except KeyboardInterrupt:

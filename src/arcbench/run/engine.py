@@ -66,6 +66,16 @@ def _limits(config: RunConfig) -> SandboxLimits:
     return SandboxLimits(timeout_s=config.exec_timeout_s, memory_mb=config.exec_memory_mb)
 
 
+def _executor(config: RunConfig) -> Sandbox:
+    """This machine's sandbox pool, or (executor "ray") one pool per node of a Ray cluster, which runs the same
+    `Sandbox` on each node and is used the same way."""
+    if config.executor == "ray":
+        from arcbench.sandbox.ray_pool import RaySandbox
+
+        return RaySandbox(config.ray_address, limits=_limits(config))  # type: ignore[return-value]
+    return Sandbox(limits=_limits(config))
+
+
 class _Run:
     """One run directory's worth of tasks (one repeat)."""
 
@@ -180,6 +190,10 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     """
     run_dir = Path(run_dir)
     watch = observer or SilentObserver()
+    if config.executor == "ray":  # a missing extra is one line before anything is written
+        from arcbench.sandbox.ray_pool import require_ray
+
+        require_ray()
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
         raise UserError(f"subset {config.subset!r} selects no tasks")
@@ -192,7 +206,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
         write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
     await check_reachable(config.client.base_url)
     summaries = []
-    with Sandbox(limits=_limits(config)) as sandbox:
+    with _executor(config) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call
         try:
             for k in range(1, config.repeat_runs + 1):
