@@ -24,7 +24,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     """An independent run drawing every sample (a right program 2 times in 12 for one task, once for another, never
     for the third) and a feedback run that finds the right program on its second turn."""
     base = tmp_path_factory.mktemp("curves")
-    m1, m2, m3 = marker("6150a2bd"), marker("67a3c6ac"), marker("68b16354")
+    m1, m2 = marker("6150a2bd"), marker("67a3c6ac")
     out = {}
     with ScriptedServer() as server:
         server.set_script([
