@@ -16,7 +16,7 @@ from arcbench.cli import main
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.testing.server import ScriptedServer
 from tests.optional import require_ray_extra
-from tests.run.helpers import ROT180, answer, marker, summary, task_log
+from tests.run.helpers import answer, marker, summary, task_log
 from tests.run.helpers import events as call_events
 
 SLOW_ROT180 = "import time\n\ndef transform(grid):\n    time.sleep(0.3)\n    return [row[::-1] for row in grid[::-1]]\n"
@@ -162,6 +162,22 @@ def test_run_config_records_the_executor_and_resume_may_move_it(ray_cluster, tmp
 def test_ray_address_without_executor_ray_is_refused_in_one_line(capsys):
     assert main(["run", "--ray-address", "auto", "--model", "baseline", "--run-dir", "/nonexistent/x"]) == 2
     assert capsys.readouterr().err == "error: --ray-address goes with --executor ray\n"
+
+
+@pytest.mark.parametrize(("address", "says"), [
+    ("127.0.0.1:1", "error: --ray-address 127.0.0.1:1: nothing answers there (Connection refused): start the cluster "
+                    "with `ray start --head` on its head node, or fix the address\n"),
+    ("headnode", "error: --ray-address headnode: expected HOST:PORT (the head node's port, 6379 unless `ray start "
+                 "--head --port` said otherwise) or auto\n"),
+])
+def test_a_ray_address_where_no_cluster_answers_is_one_line_before_anything_is_written(address, says, tmp_path,
+                                                                                       capsys):
+    require_ray_extra()
+    run_dir = tmp_path / "run"
+    assert main(["run", "--model", "baseline", "--subset", "6150a2bd", "--executor", "ray", "--ray-address", address,
+                 "--run-dir", str(run_dir)]) == 2
+    assert capsys.readouterr().err == says
+    assert not run_dir.exists()
 
 
 def test_executor_ray_without_the_extra_says_how_to_install_it(monkeypatch, tmp_path, capsys):

@@ -190,10 +190,11 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     """
     run_dir = Path(run_dir)
     watch = observer or SilentObserver()
-    if config.executor == "ray":  # a missing extra is one line before anything is written
-        from arcbench.sandbox.ray_pool import require_ray
+    if config.executor == "ray":  # a missing extra or a wrong address is one line before anything is written
+        from arcbench.sandbox.ray_pool import check_address, require_ray
 
         require_ray()
+        check_address(config.ray_address)
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
         raise UserError(f"subset {config.subset!r} selects no tasks")

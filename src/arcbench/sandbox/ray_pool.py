@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -50,6 +51,22 @@ def require_ray() -> Any:
     except ImportError:
         raise UserError(RAY_HINT) from None
     return ray
+
+
+def check_address(address: str | None) -> None:
+    """One line for a cluster address that is malformed or where nothing answers: Ray itself would retry for
+    minutes. `auto` and `ray://` addresses are left to Ray, which fails fast on them."""
+    if address is None or address == "auto" or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise UserError(f"--ray-address {address}: expected HOST:PORT (the head node's port, 6379 unless `ray start "
+                        "--head --port` said otherwise) or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as e:
+        raise UserError(f"--ray-address {address}: nothing answers there ({e.strerror or e}): start the cluster "
+                        "with `ray start --head` on its head node, or fix the address") from None
 
 
 class NodeSandbox:
@@ -102,6 +119,7 @@ class RaySandbox:
         self._owns_ray = not ray.is_initialized()
         t0 = time.perf_counter()
         if self._owns_ray:
+            check_address(address)
             try:
                 # The actors' output stays in Ray's logs on each node (/tmp/ray/session_latest/logs): on the console
                 # it would interleave with the run's progress (a sandbox worker orphaned by a lost actor complains).
