@@ -252,9 +252,10 @@ def anytime_curve(samples: Sequence[TaskSamples], *, random_orders: bool, orders
     cost = np.zeros(len(ks))
     tokens = np.zeros(len(ks))
     for s in tasks:
-        base = np.arange(s.n, dtype=np.int64)
-        order = rng.permuted(np.tile(base, (n_orders, 1)), axis=1) if n_orders > 1 else base[None, :]
-        scores += pass2_after(s, order, ks)
+        if (s.right >= 0).any():  # else every prefix scores 0 and there is nothing to order
+            base = np.arange(s.n, dtype=np.int64)
+            order = rng.permuted(np.tile(base, (n_orders, 1)), axis=1) if n_orders > 1 else base[None, :]
+            scores += pass2_after(s, order, ks)
         c = int(s.solves.sum())
         any_k += [pass_at_k(s.n, c, k) for k in ks]
         used = np.minimum(ks, s.n)

@@ -3,6 +3,9 @@
 Candidates are grouped by the output they give on a test input; groups rank by the most training examples any member
 solved, then by votes (members), then by the members' mean training pixel accuracy. Only training results and
 agreement are used: the choice is made before the scorer sees a test output.
+
+`arcbench.report.curves` applies this rule to every prefix of a run's samples on arrays (anytime curves): a change
+here goes there too; tests/report/test_curves.py checks that the two agree.
 """
 
 from __future__ import annotations
