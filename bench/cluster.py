@@ -8,6 +8,7 @@ Starts a local Ray instance (no dashboard) with `--cpus` CPUs and measures:
     difference per program (what Ray's actor call adds);
   - throughput: as many programs in flight as there are workers times four, programs/s local vs Ray (median of
     rounds).
+  - the driver's CPU time per program in those rounds (what bounds how many programs one driver can send out).
 Rounds of the two alternate, so that both run under the same load from the machine's other work.
 The local pool and the actor's pool have the same number of workers (`--cpus`). Both are driven from asyncio, as the
 run engine drives them. Last line: ray_start_s=<s> overhead_ms=<ms> latency_ratio=<ray/local> throughput_ratio=<...>
@@ -47,25 +48,26 @@ async def latency(executor, inputs: list[list], programs: int) -> list[float]:
     return times
 
 
-async def throughput(executor, inputs: list[list], programs: int, in_flight: int) -> float:
+async def throughput(executor, inputs: list[list], programs: int, in_flight: int) -> tuple[float, float]:
+    """Programs per second, and the driver's CPU seconds per program (what bounds one driver's dispatch rate)."""
     gate = asyncio.Semaphore(in_flight)
 
     async def one(i: int) -> None:
         async with gate:
             await executor.run(PROGRAM, inputs[i % len(inputs)])
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(i) for i in range(programs)))
-    return programs / (time.perf_counter() - t0)
+    return programs / (time.perf_counter() - t0), (time.process_time() - c0) / programs
 
 
 async def interleaved(local, cluster, inputs: list[list], programs: int, in_flight: int,
-                      rounds: int = 10) -> dict[str, tuple[list[float], list[float]]]:
+                      rounds: int = 10) -> dict[str, tuple[list[float], list[tuple[float, float]]]]:
     """Latencies and throughputs of both, measured in alternating rounds (the machine's load changes by the
     second; alternating puts both under the same load)."""
     for ex in (local, cluster):
         await latency(ex, inputs, 20)  # warm up
-    out: dict[str, tuple[list[float], list[float]]] = {"local": ([], []), "ray": ([], [])}
+    out: dict[str, tuple[list[float], list[tuple[float, float]]]] = {"local": ([], []), "ray": ([], [])}
     per_round = max(1, programs // rounds)
     for _ in range(rounds):
         for name, ex in (("local", local), ("ray", cluster)):
@@ -102,7 +104,8 @@ def main() -> None:
     finally:
         ray.shutdown()
     (local_lat, local_tps), (ray_lat, ray_tps) = found["local"], found["ray"]
-    local_tp, ray_tp = statistics.median(local_tps), statistics.median(ray_tps)
+    local_tp, ray_tp = (statistics.median(t for t, _ in tps) for tps in (local_tps, ray_tps))
+    local_cpu, ray_cpu = (statistics.median(c for _, c in tps) for tps in (local_tps, ray_tps))
 
     def ms(xs: list[float]) -> str:
         return f"median {1000 * statistics.median(xs):.2f} ms, mean {1000 * statistics.mean(xs):.2f} ms"
@@ -112,6 +115,8 @@ def main() -> None:
     print(f"latency, one program at a time: local {ms(local_lat)}; ray {ms(ray_lat)}; "
           f"Ray adds {1000 * overhead:.2f} ms per program")
     print(f"throughput, {4 * args.cpus} in flight: local {local_tp:.0f} programs/s; ray {ray_tp:.0f} programs/s")
+    print(f"driver CPU per program: local {1000 * local_cpu:.2f} ms; ray {1000 * ray_cpu:.2f} ms "
+          f"(one driver core dispatches at most {1 / ray_cpu:.0f} programs/s through Ray)")
     print(f"ray_start_s={ray_start + actor_start:.1f} overhead_ms={1000 * overhead:.2f} "
           f"latency_ratio={statistics.median(ray_lat) / statistics.median(local_lat):.2f} "
           f"throughput_ratio={ray_tp / local_tp:.2f}")
