@@ -185,8 +185,9 @@ def run_cmd(
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
     With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
-    --max-attempts, --base-url, --api-key-env, --stream, --quiet) or how much may be spent (--max-cost,
-    --est-output-tokens) override the saved ones; flags that would change what the run measures are refused."""
+    --max-attempts, --base-url, --api-key-env, --stream, --quiet, --executor, --ray-address) or how much may be spent
+    (--max-cost, --est-output-tokens) override the saved ones; flags that would change what the run measures are
+    refused."""
     from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
     from arcbench.providers import make_model
