@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -27,6 +28,9 @@ from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.scoring import score_attempt, score_task, test_oracle
 from arcbench.solve import STRATEGIES, Solver, SolveSettings, choose_attempts
+
+if TYPE_CHECKING:
+    from arcbench.sandbox.ray_pool import RaySandbox
 
 
 class RunResult(BaseModel):
@@ -66,21 +70,21 @@ def _limits(config: RunConfig) -> SandboxLimits:
     return SandboxLimits(timeout_s=config.exec_timeout_s, memory_mb=config.exec_memory_mb)
 
 
-def _executor(config: RunConfig) -> Sandbox:
+def _executor(config: RunConfig) -> Sandbox | RaySandbox:
     """This machine's sandbox pool, or (executor "ray") one pool per node of a Ray cluster, which runs the same
     `Sandbox` on each node and is used the same way."""
     if config.executor == "ray":
         from arcbench.sandbox.ray_pool import RaySandbox
 
-        return RaySandbox(config.ray_address, limits=_limits(config))  # type: ignore[return-value]
+        return RaySandbox(config.ray_address, limits=_limits(config))
     return Sandbox(limits=_limits(config))
 
 
 class _Run:
     """One run directory's worth of tasks (one repeat)."""
 
-    def __init__(self, config: RunConfig, run_dir: Path, model: ChatModel, sandbox: Sandbox, observer: RunObserver,
-                 totals: RunTotals) -> None:
+    def __init__(self, config: RunConfig, run_dir: Path, model: ChatModel, sandbox: Sandbox | RaySandbox,
+                 observer: RunObserver, totals: RunTotals) -> None:
         self.config = config
         self.dir = run_dir
         self.model = model
