@@ -92,7 +92,7 @@ def main() -> None:
 
     ray = require_ray()
     t0 = time.perf_counter()
-    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False, object_store_memory=100 << 20)
     ray_start = time.perf_counter() - t0
     try:
         t0 = time.perf_counter()

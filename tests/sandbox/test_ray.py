@@ -32,12 +32,13 @@ GRIDS = [[[1, 2], [3, 4]], [[5, 6, 7]]]
 
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[object]:
-    """A local Ray instance for the module: 2 CPUs, no dashboard, stopped at the end."""
+    """A local Ray instance for the module: 2 CPUs, no dashboard, a 100 MB object store (programs and results are
+    small), stopped at the end."""
     require_ray_extra()
     from arcbench.sandbox.ray_pool import require_ray
 
     ray = require_ray()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=100 << 20)
     try:
         yield ray
     finally:
