@@ -98,7 +98,6 @@ class _Actor:
     handle: Any
     capacity: int
     busy: int = 0
-    ran: int = 0
 
 
 class RaySandbox:
@@ -117,7 +116,6 @@ class RaySandbox:
         self._per_node = workers_per_node
         self._run = uuid.uuid4().hex[:8]
         self._owns_ray = not ray.is_initialized()
-        t0 = time.perf_counter()
         if self._owns_ray:
             check_address(address)
             try:
@@ -127,8 +125,6 @@ class RaySandbox:
                          logging_level=logging.WARNING if address else logging.ERROR)
             except ConnectionError as e:
                 raise UserError(f"--ray-address {address}: cannot connect to a Ray cluster there ({e})") from None
-        self.start_s = time.perf_counter() - t0
-        """Seconds it took to start or join Ray."""
         self._actors: dict[str, _Actor] = {}
         self._starting: dict[str, asyncio.Task[None]] = {}
         self._lost = 0
@@ -139,6 +135,7 @@ class RaySandbox:
         for node, cpus in self._nodes():
             self._actors[node] = self._start_actor(node, cpus)
         if not self._actors:
+            self.close()
             raise UserError(f"the Ray cluster{' at ' + address if address else ''} has no alive node with CPUs")
 
     # ------------------------------------------------------------ cluster membership
@@ -164,10 +161,12 @@ class RaySandbox:
     @property
     def isolation(self) -> dict[str, Any]:
         """What every node's sandbox enforces (from the first node), once all have started; raises if one refuses."""
+        from ray.exceptions import GetTimeoutError
+
         try:
             reports = self._ray.get([a.handle.isolation.remote() for a in self._actors.values()],
                                     timeout=_START_TIMEOUT_S)
-        except self._ray.exceptions.GetTimeoutError:
+        except GetTimeoutError:
             raise UserError(f"the sandbox actors did not start on the Ray cluster within {_START_TIMEOUT_S:.0f} s "
                             "(are arcbench and its ray extra installed on every node?)") from None
         for actor, report in zip(self._actors.values(), reports, strict=True):
@@ -208,6 +207,9 @@ class RaySandbox:
         actor = self._start_actor(node, cpus)
         try:
             report = await asyncio.wait_for(actor.handle.isolation.remote(), _START_TIMEOUT_S)
+        except asyncio.CancelledError:  # the executor is closing
+            self._kill(actor)
+            raise
         except Exception:  # the node went away again, or never started the actor: the next rescan retries
             report = None
         finally:
@@ -275,7 +277,6 @@ class RaySandbox:
                 continue
             finally:
                 await self._release(actor, lost)
-            actor.ran += 1
             return ProgramResult.model_validate(reply)
         failed = GridResult(error="crashed", message=f"the Ray node running this program was lost {self.max_tries} "
                                                      "times in a row")
