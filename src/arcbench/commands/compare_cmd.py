@@ -15,7 +15,7 @@ from arcbench.errors import UserError
 from arcbench.inert import inert
 
 if TYPE_CHECKING:
-    from arcbench.report.compare import Comparison, Value
+    from arcbench.report.compare import Comparison, ConfigStats, Value
 
 
 def _cell(text: str) -> Text:
@@ -79,7 +79,35 @@ def _tables(c: Comparison) -> list[Table]:
     for p in c.pairs:
         pairs.add_row(_cell(p.a), _cell(p.b), str(p.tasks_in_common), str(p.both_solved), str(len(p.only_a)),
                       str(len(p.only_b)), str(p.neither_solved), f"{p.p_value:.4g}")
-    return [side, pairs]
+    curves = [cfg for cfg in c.configs if cfg.anytime is not None]
+    if not any(cfg.anytime.samples_max > 1 for cfg in curves if cfg.anytime):
+        return [side, pairs]
+    return [side, pairs, _anytime_table(curves)]
+
+
+def _anytime_table(configs: list[ConfigStats]) -> Table:
+    """pass@2 after k samples per task (with the band over orders), pass@k and the spend, k = 1, 2, 4, ..."""
+    from arcbench.report.curves import table_points
+
+    table = Table(title=Text("score after k samples per task: pass@2 [middle 95% of orders] · pass@k (any of k "
+                             "solves) · expected spend"))
+    table.add_column("k", justify="right")
+    for cfg in configs:
+        table.add_column(_cell(cfg.name), justify="right")
+    points = {cfg.name: {p.k: p for p in table_points(cfg.anytime)} for cfg in configs if cfg.anytime}
+    for k in sorted({k for by_k in points.values() for k in by_k}):
+        cells = []
+        for cfg in configs:
+            p = points[cfg.name].get(k)
+            if p is None or cfg.anytime is None:
+                cells.append("–")
+                continue
+            band = f" [{100 * p.pass2_low:.0f}–{100 * p.pass2_high:.0f}%]" if cfg.anytime.random_orders else ""
+            spend = f"${p.cost_usd:.4f}" if cfg.anytime.cost_known and p.cost_usd is not None else \
+                f"{p.tokens:,.0f} tok"
+            cells.append(f"{100 * p.pass2:.1f}%{band} · {100 * p.pass_at_k:.1f}% · {spend}")
+        table.add_row(str(k), *cells)
+    return table
 
 
 def compare_cmd(

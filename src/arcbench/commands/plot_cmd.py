@@ -18,9 +18,16 @@ def plot_cmd(
         "--task", "-t", help="Plot only this task (repeatable). Default: every task of the run.")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Folder for the PNGs (default RUN_DIR/plots).")] = None,
+    curves: Annotated[bool, typer.Option(
+        "--curves", help="Instead of per-turn charts: the run's score against samples per task and against cost "
+        "(pass@2 after k samples with its band over orders, and pass@k) as RUN_DIR/plots/curves_<run>.png.")] = False,
 ) -> None:
     """Draw every turn of a task as a PNG: Input | Expected | Predicted per training example and test input,
-    predicted grids framed green when right and red when wrong. Prints how the task evolved turn by turn."""
+    predicted grids framed green when right and red when wrong. Prints how the task evolved turn by turn.
+    With --curves, draws the run's anytime curves instead."""
+    if curves:
+        _plot_curves(target, out_dir)
+        return
     from arcbench.report.plots import evolution_table, plot_task
     from arcbench.report.rundir import LoadedRun, expected_outputs, load_run, read_task_log
 
@@ -56,6 +63,25 @@ def plot_cmd(
             else:
                 out.print(f"{inert(tid, single_line=True)}: no turns to draw", markup=False)
     out.print(f"{written} chart(s) in {inert(str(dest), single_line=True)}", markup=False)
+
+
+def _plot_curves(target: Path, out_dir: Path | None) -> None:
+    from arcbench.report.curve_charts import png_name, save_png
+    from arcbench.report.rundir import load_curve, load_run
+    from arcbench.report.terminal import curve_table
+
+    if target.is_file():
+        raise UserError(f"{target}: --curves draws a whole run: pass its run directory")
+    run = load_run(target)
+    curve = load_curve(run)
+    if curve is None:
+        raise UserError(f"{target}: no scored task with a sample yet, so there is no curve to draw")
+    dest = out_dir or target / "plots"
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / png_name(run.name)
+    save_png(curve, path, run.label)
+    out.print(curve_table(curve, f"{run.label}: score after k samples per task ({curve.tasks} tasks)"))
+    out.print(f"curves: {inert(str(path), single_line=True)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

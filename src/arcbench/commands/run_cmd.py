@@ -64,6 +64,8 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "max_tool_calls": ("--max-tool-calls", ("solve.max_tool_calls",)),
     "tool_timeout": ("--tool-timeout", ("solve.tool_timeout_s",)),
     "tool_memory": ("--tool-memory", ("solve.tool_memory_mb",)),
+    "executor": ("--executor", ("executor",)),
+    "ray_address": ("--ray-address", ("ray_address",)),
 }
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
@@ -207,12 +209,19 @@ def run_cmd(
         "--tool-timeout", help="tools: seconds for one run_python call's own code.")] = 10.0,
     tool_memory: Annotated[int, typer.Option("--tool-memory", help="tools: memory for one run_python call, MB."
                                              )] = 512,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="Where programs run: local (this machine's sandbox) | ray (a sandbox pool on every node of "
+        "a Ray cluster; needs the ray extra).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="With --executor ray: the cluster (HOST:6379, or auto on one of its nodes); default "
+        "a local Ray instance.")] = None,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
     With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
-    --max-attempts, --base-url, --api-key-env, --stream, --quiet) or how much may be spent (--max-cost,
-    --est-output-tokens) override the saved ones; flags that would change what the run measures are refused."""
+    --max-attempts, --base-url, --api-key-env, --stream, --quiet, --executor, --ray-address) or how much may be spent
+    (--max-cost, --est-output-tokens) override the saved ones; flags that would change what the run measures are
+    refused."""
     from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
     from arcbench.providers import make_model
@@ -272,11 +281,16 @@ def run_cmd(
             out.print("Dry run: no model called, nothing written.")
             return
 
+    if "ray_address" in given(ctx) and config.executor != "ray":
+        raise UserError("--ray-address goes with --executor ray")
     chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
         out.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "
                   "LEAKY and its score is not an honest measurement.[/bold red]")
     out.print(f"Run directory: {_shown(directory)}", markup=False)
+    if config.executor == "ray":
+        out.print(f"Programs run on the Ray cluster at {_shown(config.ray_address)}" if config.ray_address else
+                  "Programs run on a local Ray instance", markup=False)
     try:
         result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet)))
     except KeyboardInterrupt:

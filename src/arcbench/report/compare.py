@@ -12,6 +12,7 @@ from itertools import combinations
 
 from pydantic import BaseModel
 
+from arcbench.report.curves import AnytimeCurve, curve_of_logs
 from arcbench.report.rundir import LoadedRun
 from arcbench.report.stats import mcnemar_exact
 from arcbench.run.records import RunSummary
@@ -75,6 +76,8 @@ class ConfigStats(BaseModel):
     leaky: bool
     finetune: FineTuneOrigin | None = None
     """For a fine-tuned model found in the fine-tune registry: its training data and job."""
+    anytime: AnytimeCurve | None = None
+    """Score after k samples per task against k and cost (repeat runs pooled); None when no task was scored."""
 
 
 class PairedComparison(BaseModel):
@@ -139,6 +142,7 @@ def config_stats(run: LoadedRun, name: str) -> ConfigStats:
         cost_per_solved=per_run(lambda s: s.total_cost / s.tasks_fully_solved
                                 if s.total_cost is not None and s.tasks_fully_solved else None),
         leaky=any(s.leaky for s in sums) or run.leaky,
+        anytime=curve_of_logs([log for r in run.repeats or [run] for log in r.tasks.values()], cfg),
     )
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from arcbench.data.types import Grid, grid_shape
 from arcbench.prompts.grids import shape_text
+from arcbench.report.curve_charts import caption, svg
+from arcbench.report.curves import AnytimeCurve, curve_of_logs, table_points
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
@@ -177,6 +179,27 @@ def _fmt_cell(key: str, v: object) -> str:
     if isinstance(v, float) and ("success" in key or key == "score"):
         return _pct(v)
     return "" if v is None else str(v)
+
+
+# ---------------------------------------------------------------- anytime curves
+
+
+def _curves_html(curve: AnytimeCurve) -> str:
+    """Score against samples and against cost, as inline SVG, and the same at k = 1, 2, 4, ... in a table."""
+    spend = "cost" if curve.cost_known else "tokens"
+    head = "".join(f"<th class='num'>{h}</th>" for h in ("k", "pass@2", "95% of orders", "pass@k", spend)
+                   if curve.random_orders or h != "95% of orders")
+    rows = "".join(
+        f"<tr><td class='num'>{p.k}</td><td class='num'>{_pct(p.pass2)}</td>"
+        + (f"<td class='num'>{_pct(p.pass2_low)} – {_pct(p.pass2_high)}</td>" if curve.random_orders else "")
+        + f"<td class='num'>{_pct(p.pass_at_k)}</td><td class='num'>"
+        + (_usd(p.cost_usd) if curve.cost_known else f"{p.tokens:,.0f}") + "</td></tr>"
+        for p in table_points(curve))
+    return (f'<div class="curves"><p class="muted">{_e(caption(curve))}. pass@2 after k samples: the attempts the run '
+            "would have chosen from each task's first k samples, scored; pass@k: the unbiased estimate that some one "
+            "of k samples solves the task (every test input right). Cost: the expected spend of those samples.</p>"
+            f'<div class="charts">{svg(curve, "samples")}{svg(curve, "cost")}</div>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 # ---------------------------------------------------------------- task table
@@ -479,8 +502,12 @@ def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | N
     mode = run.config.config.mode if run.config else ""
     details = "".join(_task_html(log, expected.get(log.task_id), t, run.images, mode)
                       for log, t in zip(logs, targets, strict=True))
+    curve = curve_of_logs(logs, run.config.config if run.config else None, expected)
+    curves = (f"<h3>Score after k samples per task</h3>{_curves_html(curve)}"
+              if curve is not None and curve.samples_max > 1 else "")
     return (f'<section class="run" id="{prefix}run">{heading}{leaky}<h3>Summary</h3>'
-            f"{_summary_html(summary, computed)}<h3>Tasks ({len(logs)})</h3>{_task_table(logs, targets, prefix)}"
+            f"{_summary_html(summary, computed)}{curves}<h3>Tasks ({len(logs)})</h3>"
+            f"{_task_table(logs, targets, prefix)}"
             f'<div class="buttons"><button class="expand" type="button">open all shown</button>'
             f'<button class="collapse" type="button">close all</button></div>{details}</section>')
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from arcbench.data.types import Grid
 from arcbench.errors import UserError
 from arcbench.prompts.images import png_of_part
+from arcbench.report.curves import AnytimeCurve, curve_of_logs, needs_expected
 from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
 from arcbench.run.store import read_record, repeat_dirs
@@ -142,3 +143,11 @@ def expected_outputs(config: SavedConfig | None, logs: dict[str, TaskLog]) -> di
         if lt is not None and lt.test_outputs is not None and list(lt.task.test_inputs) == log.test_inputs:
             out[tid] = list(lt.test_outputs)
     return out
+
+
+def load_curve(run: LoadedRun) -> AnytimeCurve | None:
+    """The run's anytime curves (repeat runs pooled). The dataset is read only for logs written before turns carried
+    the scorer's record of their test outputs."""
+    logs = [log for r in (run.repeats or [run]) for log in r.tasks.values()]
+    expected = expected_outputs(run.config, {log.task_id: log for log in logs}) if needs_expected(logs) else {}
+    return curve_of_logs(logs, run.config.config if run.config else None, expected)

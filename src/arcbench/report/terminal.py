@@ -9,6 +9,7 @@ from rich.text import Text
 
 from arcbench.data.types import Grid, LabelledTask, grid_shape
 from arcbench.inert import inert
+from arcbench.report.curves import AnytimeCurve, table_points
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import Aggregate, RunSummary
 
@@ -112,3 +113,17 @@ def _stack(a: Table, b: Table) -> Table:
     grid.add_row(a)
     grid.add_row(b)
     return grid
+
+
+def curve_table(curve: AnytimeCurve, title: str) -> Table:
+    """The anytime curve at k = 1, 2, 4, ... samples per task: pass@2 (with its band over orders), pass@k, spend."""
+    t = Table(title=Text(inert(title, single_line=True)), title_justify="left")
+    for col in ("k", "pass@2", "95% of orders" if curve.random_orders else "", "pass@k", "cost" if curve.cost_known
+                else "tokens"):
+        if col:
+            t.add_column(col, justify="right")
+    for p in table_points(curve):
+        spend = money(p.cost_usd) if curve.cost_known else f"{p.tokens:,.0f}"
+        band = [f"{p.pass2_low:.1%} – {p.pass2_high:.1%}"] if curve.random_orders else []
+        t.add_row(str(p.k), f"{p.pass2:.1%}", *band, f"{p.pass_at_k:.1%}", spend)
+    return t

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -77,6 +77,10 @@ class RunConfig(BaseModel):
         if self.mode == "tools" and self.client.api == "responses":
             raise ValueError("--mode tools needs --api chat: function tools are not mapped to the Responses API")
         return self
+    executor: Literal["local", "ray"] = "local"
+    """Where programs run: this machine's sandbox pool, or one pool per node of a Ray cluster (the ray extra)."""
+    ray_address: str | None = None
+    """The Ray cluster for executor "ray" (`host:6379`, or `auto` on one of its nodes); None starts a local one."""
 
     @property
     def leaky(self) -> bool:
@@ -88,10 +92,11 @@ RESUME_SAFE = frozenset({
     "max_workers", "quiet", "client.concurrency", "client.rate_limit_delay_s", "client.timeout_s",
     "client.max_attempts", "client.base_url", "client.api_key_env", "client.stream", "client.backoff_base_s",
     "client.backoff_max_s", "client.retry_after_max_s", "max_cost_usd", "est_output_tokens",
+    "executor", "ray_address",
 })
 """Settings a resumed run may change: how calls are made and shown (workers, pacing, timeouts, retries, where the
-server is) and how much may be spent, never what is measured (model, strategy, tasks, turn budgets, prompts, prices,
-sandbox limits)."""
+server is, where programs run) and how much may be spent, never what is measured (model, strategy, tasks, turn
+budgets, prompts, prices, sandbox limits)."""
 
 
 class FixedOnResume(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -27,6 +28,9 @@ from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.scoring import score_attempt, score_task, test_oracle
 from arcbench.solve import STRATEGIES, Solver, SolveSettings, choose_attempts
+
+if TYPE_CHECKING:
+    from arcbench.sandbox.ray_pool import RaySandbox
 
 
 class RunResult(BaseModel):
@@ -66,11 +70,21 @@ def _limits(config: RunConfig) -> SandboxLimits:
     return SandboxLimits(timeout_s=config.exec_timeout_s, memory_mb=config.exec_memory_mb)
 
 
+def _executor(config: RunConfig) -> Sandbox | RaySandbox:
+    """This machine's sandbox pool, or (executor "ray") one pool per node of a Ray cluster, which runs the same
+    `Sandbox` on each node and is used the same way."""
+    if config.executor == "ray":
+        from arcbench.sandbox.ray_pool import RaySandbox
+
+        return RaySandbox(config.ray_address, limits=_limits(config))
+    return Sandbox(limits=_limits(config))
+
+
 class _Run:
     """One run directory's worth of tasks (one repeat)."""
 
-    def __init__(self, config: RunConfig, run_dir: Path, model: ChatModel, sandbox: Sandbox, observer: RunObserver,
-                 totals: RunTotals) -> None:
+    def __init__(self, config: RunConfig, run_dir: Path, model: ChatModel, sandbox: Sandbox | RaySandbox,
+                 observer: RunObserver, totals: RunTotals) -> None:
         self.config = config
         self.dir = run_dir
         self.model = model
@@ -183,6 +197,11 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     """
     run_dir = Path(run_dir)
     watch = observer or SilentObserver()
+    if config.executor == "ray":  # a missing extra or a wrong address is one line before anything is written
+        from arcbench.sandbox.ray_pool import check_address, require_ray
+
+        require_ray()
+        check_address(config.ray_address)
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
         raise UserError(f"subset {config.subset!r} selects no tasks")
@@ -195,7 +214,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
         write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
     await check_reachable(config.client.base_url)
     summaries = []
-    with Sandbox(limits=_limits(config)) as sandbox:
+    with _executor(config) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call
         try:
             for k in range(1, config.repeat_runs + 1):

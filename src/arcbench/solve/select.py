@@ -5,6 +5,9 @@ them is hard-coded (those come last: see `arcbench.solve.hardcode`), then by the
 solved, then by votes, then by the members' mean training pixel accuracy. Votes are the programs that agree, or with
 `vote_by="sample"` the conversations (experts) that agree, so that one expert repeating itself counts once. Only
 training results, source text and agreement are used: the choice is made before the scorer sees a test output.
+
+`arcbench.report.curves` applies this rule to every prefix of a run's samples on arrays (anytime curves): a change
+here goes there too; tests/report/test_curves.py checks that the two agree.
 """
 
 from __future__ import annotations
