@@ -199,22 +199,21 @@ def test_the_function_no_other_function_calls_is_the_entry_point():
 
 def test_a_reply_without_code_is_no_code_and_says_so():
     assert extract_code(NO_CODE) is None
-    assert why_no_code(NO_CODE) == "no code in the reply"
+    assert why_no_code(NO_CODE) == "no code"
 
 
 def test_code_without_a_function_to_call_is_not_run_and_says_why():
     assert extract_code(CODE_WITHOUT_A_FUNCTION) is None
-    assert why_no_code(CODE_WITHOUT_A_FUNCTION) == "the reply's code defines no function"
+    assert why_no_code(CODE_WITHOUT_A_FUNCTION) == "code that defines no function"
 
 
 def test_two_unrelated_functions_are_not_guessed_between_and_named():
     assert extract_code(TWO_UNRELATED_FUNCTIONS) is None
-    assert why_no_code(TWO_UNRELATED_FUNCTIONS) == (
-        "the reply's code defines `count` and `widest` but no `transform(grid)`")
+    assert why_no_code(TWO_UNRELATED_FUNCTIONS) == "code that defines `count` and `widest` but no `transform(grid)`"
 
 
 def test_code_in_the_reasoning_is_explained_when_the_answer_has_none():
-    assert why_no_code("no idea", reasoning=TWO_UNRELATED_FUNCTIONS).startswith("the reply's code defines")
+    assert why_no_code("no idea", reasoning=TWO_UNRELATED_FUNCTIONS).startswith("code that defines `count`")
 
 
 # ------------------------------------------------------------------ property: a `def transform` is never lost

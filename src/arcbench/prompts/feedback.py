@@ -9,6 +9,7 @@ says how many characters were cut.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from arcbench.data.types import Example, Grid
@@ -39,6 +40,46 @@ class TrainResult(Protocol):
     def pixel_accuracy(self) -> float: ...
 
 
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What happened to a reply before its program ran, so that the feedback tells the model exactly that."""
+
+    missing: str = ""
+    """When no program was found: what the reply held instead, as words after "Your reply held" (e.g. "no code")."""
+    function: str = "transform"
+    """The function run as `transform(grid)`: another name when the reply defined no `transform`."""
+    outside_block: bool = False
+    """The code was found in the reply's text, not in a fenced block."""
+    unclosed: bool = False
+    """The code was in a block that was never closed."""
+    from_reasoning: bool = False
+    """The answer had no code; the program came from the reasoning text."""
+
+
+_LOAD_FAILURES = {"syntax": "feedback_syntax", "no_transform": "feedback_notransform"}
+"""Failures the sandbox reports for every grid alike, because the program never got to run: told once."""
+
+
+def _notes(facts: ReplyFacts) -> list[str]:
+    notes = []
+    if facts.from_reasoning:
+        notes.append(template("feedback_note_reasoning").substitute())
+    if facts.outside_block:
+        notes.append(template("feedback_note_outside").substitute())
+    if facts.unclosed:
+        notes.append(template("feedback_note_unclosed").substitute())
+    if facts.function != "transform":
+        notes.append(template("feedback_note_function").substitute(function=facts.function))
+    return [n.strip() for n in notes]
+
+
+def _load_failure(results: Sequence[TrainResult]) -> TrainResult | None:
+    """The result that stands for all, when every example failed the same way before the program ran."""
+    if results and results[0].error in _LOAD_FAILURES and all(r.error == results[0].error for r in results):
+        return results[0]
+    return None
+
+
 def _details(ex: Example, res: TrainResult) -> str:
     if res.correct:
         return "Solved: your output matches the expected output exactly.\n"
@@ -61,19 +102,30 @@ def _details(ex: Example, res: TrainResult) -> str:
     return clip("\n".join(lines), MAX_EXAMPLE_CHARS) + "\n"
 
 
-def render_feedback(train: list[Example], results: Sequence[TrainResult] | None) -> str:
-    """The next user message. `results` is None when the reply held no program."""
+def render_feedback(train: list[Example], results: Sequence[TrainResult] | None,
+                    facts: ReplyFacts | None = None) -> str:
+    """The next user message. `results` is None when the reply held no program (`facts.missing` says what it held
+    instead)."""
+    facts = facts or ReplyFacts()
     if results is None:
-        return template("feedback_nocode").substitute().strip()
-    solved = sum(r.correct for r in results)
-    examples = "\n".join(
-        template("feedback_example").substitute(
-            number=i + 1, verdict="solved" if r.correct else "not solved", details=_details(ex, r)
+        body = template("feedback_nocode").substitute(what=facts.missing or "no code")
+        return clip(body.strip(), MAX_FEEDBACK_CHARS)
+    notes = " ".join(_notes(facts))
+    failed = _load_failure(results)
+    if failed is not None:
+        text = clip(failed.message, MAX_ERROR_CHARS).strip() or str(failed.error)
+        body = template(_LOAD_FAILURES[str(failed.error)]).substitute(message=text)
+    else:
+        solved = sum(r.correct for r in results)
+        examples = "\n".join(
+            template("feedback_example").substitute(
+                number=i + 1, verdict="solved" if r.correct else "not solved", details=_details(ex, r)
+            )
+            for i, (ex, r) in enumerate(zip(train, results, strict=True))
         )
-        for i, (ex, r) in enumerate(zip(train, results, strict=True))
-    )
-    closing = "feedback_all" if solved == len(results) else "feedback_some" if solved else "feedback_none"
-    message = template("feedback").substitute(
-        solved=solved, total=len(results), examples=examples, closing=template(closing).substitute()
-    ).strip()
+        closing = "feedback_all" if solved == len(results) else "feedback_some" if solved else "feedback_none"
+        body = template("feedback").substitute(
+            solved=solved, total=len(results), examples=examples, closing=template(closing).substitute()
+        )
+    message = (f"{notes}\n\n" if notes else "") + body.strip()
     return clip(message, MAX_FEEDBACK_CHARS)

@@ -19,6 +19,8 @@ from arcbench.prompts.grids import grid_to_text, infer_output_shape, shape_text,
 TEMPLATE_NAMES = (
     "system", "task", "example", "test",
     "feedback", "feedback_example", "feedback_all", "feedback_some", "feedback_none", "feedback_nocode",
+    "feedback_syntax", "feedback_notransform", "feedback_note_function", "feedback_note_outside",
+    "feedback_note_unclosed", "feedback_note_reasoning",
 )
 
 

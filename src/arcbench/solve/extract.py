@@ -266,12 +266,13 @@ def _and(names: list[str]) -> str:
 
 
 def why_no_code(answer: str, reasoning: str | None = None) -> str:
-    """Why `extract_code` found no program in a reply: it holds no code, or code with no function to call."""
+    """What a reply in which `extract_code` found no program held instead, as words that follow "the reply held":
+    no code, or code with no function to call (naming the functions it does define)."""
     code = [c.code for text in (answer or "", reasoning or "") for c in _candidates(text)]
     code += [s.text for text in (answer or "", reasoning or "") for s in _segments(text) if s.kind != "text"]
     names = list(dict.fromkeys(n for c in code for n in _functions(c)))
     if names:
-        return f"the reply's code defines {_and(names[:6])} but no `transform(grid)`"
+        return f"code that defines {_and(names[:6])} but no `transform(grid)`"
     if code:
-        return "the reply's code defines no function"
-    return "no code in the reply"
+        return "code that defines no function"
+    return "no code"

@@ -59,6 +59,10 @@ class Turn(BaseModel):
     code: str | None = None
     code_source: Literal["answer", "reasoning"] | None = None
     code_note: str = ""
+    code_function: str | None = None
+    """The function run as `transform`: `transform`, or the one the reply defined in its place (None: no code)."""
+    code_placement: Literal["block", "unclosed", "text"] | None = None
+    """Where the code was: a fenced block, a block never closed, or the reply's text outside any block."""
     train: list[ExampleResult] = Field(default_factory=list)
     test: list[TestRun] = Field(default_factory=list)
     train_solved: int = 0

@@ -12,11 +12,11 @@ from typing import Protocol
 from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
 from arcbench.llm import ChatModel, Message
-from arcbench.prompts.feedback import render_feedback
+from arcbench.prompts.feedback import ReplyFacts, render_feedback
 from arcbench.prompts.render import task_messages
 from arcbench.sandbox import ProgramResult, SandboxLimits
 from arcbench.scoring import pixel_accuracy
-from arcbench.solve.extract import extract_code
+from arcbench.solve.extract import extract_code, why_no_code
 from arcbench.solve.records import ExampleResult, TestRun, Turn
 
 MAX_RESULT_MESSAGE_CHARS = 4_000
@@ -38,6 +38,15 @@ def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[lis
                      message=clip(r.message, MAX_RESULT_MESSAGE_CHARS), duration_s=r.duration_s)
              for i, r in enumerate(result.results[len(train):])]
     return examples, tests
+
+
+def reply_facts(turn: Turn) -> ReplyFacts:
+    """What the feedback tells the model about its reply besides the results: where its code was found, under
+    which name, or what the reply held when it had no program."""
+    if turn.code is None:
+        return ReplyFacts(missing=why_no_code(turn.response, turn.reasoning))
+    return ReplyFacts(function=turn.code_function or "transform", outside_block=turn.code_placement == "text",
+                      unclosed=turn.code_placement == "unclosed", from_reasoning=turn.code_source == "reasoning")
 
 
 class Executor(Protocol):
@@ -93,9 +102,10 @@ class SolveContext:
         outputs without."""
         found = extract_code(turn.response, turn.reasoning)
         if found is None:
-            turn.code_note = "no python code block defining transform in the reply"
+            turn.code_note = f"the reply held {why_no_code(turn.response, turn.reasoning)}"
             return
         turn.code, turn.code_source, turn.code_note = found.code, found.source, found.note
+        turn.code_function, turn.code_placement = found.function, found.placement
         train = self.task.train
         grids = [ex.input for ex in train] + list(self.task.test_inputs)
         result = await self.executor.run(found.code, grids, self.limits)
@@ -106,7 +116,8 @@ class SolveContext:
 
     def feedback(self, turn: Turn) -> str:
         """The turn's training results as the next user message (and noted on the turn)."""
-        turn.feedback = render_feedback(self.task.train, turn.train if turn.code is not None else None)
+        turn.feedback = render_feedback(self.task.train, turn.train if turn.code is not None else None,
+                                        reply_facts(turn))
         return turn.feedback
 
     def continued(self, messages: list[Message], turn: Turn) -> list[Message]:
