@@ -7,6 +7,7 @@ import io
 from rich.console import Console
 
 from arcbench.commands.run_display import RunDisplay
+from arcbench.llm import Usage
 from arcbench.run.observer import RunTotals
 from arcbench.run.records import TaskLog
 from arcbench.solve import Turn
@@ -39,3 +40,13 @@ def test_a_task_line_shows_the_task_id_as_text():
     log = TaskLog(task_id=f"task{HOSTILE}", train=[], test_inputs=[], status="api_failure", stop_reason="api_error")
     RunDisplay(console).task_done(log, RunTotals(label="run", tasks=1), replayed=False)
     _assert_inert(buf.getvalue())
+
+
+def test_a_truncated_reply_is_shown_as_cut_off_with_its_tokens():
+    console, buf = _console()
+    turn = Turn(index=0, sample=0, turn_in_sample=1, call_id="c", user_message="", finish_reason="length",
+                code_note="the reply held no code", usage=Usage(prompt_tokens=796, completion_tokens=7396,
+                                                                 total_tokens=8192))
+    RunDisplay(console).turn("t1", turn, RunTotals(label="run", tasks=1))
+    printed = buf.getvalue()
+    assert "no code" in printed and "cut off at the token limit (7,396 tokens out)" in printed

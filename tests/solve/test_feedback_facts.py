@@ -105,3 +105,20 @@ def test_a_reply_with_two_unrelated_functions_is_told_what_they_are(lt, sandbox)
     assert turn.code is None and turn.code_note == (
         "the reply held code that defines `count` and `widest` but no `transform(grid)`")
     assert "`count` and `widest`" in feedback
+
+
+def test_a_reply_cut_at_the_token_limit_is_told_so():
+    text = render_feedback(TRAIN, None, ReplyFacts(missing="no code", truncated=True, completion_tokens=4096))
+    assert "cut off at the token limit (4096 tokens)" in text and "held no code" in text
+    results = [ExampleResult(index=i, output=e.output, correct=True, pixel_accuracy=1.0) for i, e in enumerate(TRAIN)]
+    assert "cut off at the token limit" in render_feedback(TRAIN, results, ReplyFacts(truncated=True))
+    assert "cut off" not in render_feedback(TRAIN, results, ReplyFacts())
+
+
+def test_a_truncated_reply_makes_a_truncated_turn(lt, sandbox):
+    model = ScriptedModel([{"content": "Let me think step by step. " * 50, "finish_reason": "length",
+                            "completion_tokens": 4096}])
+    ctx = SolveContext(lt.task, model, sandbox, max_turns=1)
+    turn = asyncio.run(ctx.sample(ctx.opening(), sample=0))
+    assert turn.finish_reason == "length" and turn.truncated and turn.code is None
+    assert "cut off at the token limit (4096 tokens)" in ctx.feedback(turn)

@@ -163,6 +163,7 @@ def run_cmd(
     what the run measures are refused."""
     from arcbench.commands.run_display import RunDisplay
     from arcbench.llm import resolve_api_key
+    from arcbench.llm.limits import default_max_tokens
     from arcbench.providers import make_model
     from arcbench.report.terminal import aggregate_table, summary_table
     from arcbench.run.config import FixedOnResume, RunConfig, default_run_dir, read_saved_config, resumed
@@ -199,6 +200,11 @@ def run_cmd(
             config.client.model = "baseline"
             out.print("No --model and no OPENAI_API_KEY found: running the offline `baseline` model "
                       "(set OPENAI_API_KEY, or pass --model/--base-url, to run a language model).")
+        cap = default_max_tokens(config.client)
+        if cap is not None:  # recorded in config.json, so that a resumed run keeps it
+            config.client.default_max_tokens = cap
+            out.print(f"No --max-tokens: replies are capped at {cap:,} tokens on a local server, so that one runaway "
+                      "reply cannot hold the run (--max-tokens N sets another cap; --reasoning-effort lifts it).")
         directory = Path(run_dir) if run_dir else default_run_dir(config)
         if (directory / "config.json").exists():
             raise UserError(f"{directory} already holds a run: use --resume {directory} to finish it, or another "

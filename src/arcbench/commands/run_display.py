@@ -70,6 +70,9 @@ class RunDisplay:
             errs = sorted({e.error for e in turn.train if e.error})
             what = (f"train {turn.train_solved}/{turn.train_total} {mark} px {turn.train_pixel_accuracy:.0%}"
                     + (f" [yellow]{','.join(errs)}[/yellow]" if errs else ""))
+        if turn.truncated:
+            what += (f" [yellow]· cut off at the token limit ({turn.usage.completion_tokens:,} tokens out)[/yellow]"
+                     if turn.usage.completion_tokens else " [yellow]· cut off at the token limit[/yellow]")
         cost = money(turn.cost_usd)
         self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | "
                            f"{cost} | {turn.latency_s:.1f}s", highlight=False)

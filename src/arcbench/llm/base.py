@@ -57,6 +57,10 @@ class ClientConfig(BaseModel):
     """Ceiling of a wait asked for by a server's Retry-After header."""
     concurrency: int = Field(1, ge=1)
     """How many requests may be in flight at once (the run's --max-workers); sizes the connection pools."""
+    default_max_tokens: int | None = Field(None, ge=1)
+    """A cap on reply length sent when `max_tokens` is not set (a new run on a local server gets one, see
+    `arcbench.llm.limits`). Unlike the user's own cap, it is dropped for a call whose server refuses it (a context
+    too short for the prompt plus the cap)."""
 
 
 class Usage(BaseModel):
@@ -105,6 +109,14 @@ class Completion(BaseModel):
     retries: list[RetryRecord] = Field(default_factory=list)
     error_kind: FailureKind | None = None
     error_message: str = ""
+    finish_reason: str | None = None
+    """Why the reply ended, as the server said: "stop", "length" (cut off at the token limit), ... None when it
+    did not say (or the call failed)."""
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut off at the token limit: what it holds is not all the model meant to write."""
+        return self.finish_reason == "length"
 
 
 class ChatModel(Protocol):

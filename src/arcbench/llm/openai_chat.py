@@ -36,6 +36,9 @@ _REJECTED_PARAM_PATTERNS = (
     re.compile(r"'?\"?([A-Za-z_][\w.]*)'?\"? is not supported (?:with|by|for) this model", re.I),
 )
 _MAX_MESSAGE_CHARS = 500
+_CAP_REFUSED = re.compile(r"max_(?:completion_)?tokens|context (?:length|size|window)", re.I)
+"""A 400 that may be the server refusing a cap on reply length that does not fit in its context beside the prompt
+(vLLM: "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is ...")."""
 _CONNECTIONS_PER_POOL = 8
 _MAX_POOLS = 64
 
@@ -60,6 +63,8 @@ class _Failure:
     server_wait_s: float | None = None
     retryable: bool = True
     body: dict[str, Any] | None = None
+    cap_refused: bool = False
+    """A 400 that may be about the cap on reply length (see _CAP_REFUSED)."""
 
 
 @dataclass
@@ -67,6 +72,7 @@ class _Reply:
     response: dict[str, Any]
     message: dict[str, Any]
     usage: dict[str, Any] | None = field(default=None)
+    finish_reason: str | None = None
 
 
 
@@ -140,9 +146,9 @@ class OpenAIChatModel:
         body: dict[str, Any] = {"model": c.model, "messages": copy.deepcopy(messages)}
         if c.temperature is not None:
             body["temperature"] = c.temperature
-        if c.max_tokens is not None:
-            # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
-            body["max_completion_tokens" if is_openai_url(c.base_url) else "max_tokens"] = c.max_tokens
+        cap = c.max_tokens if c.max_tokens is not None else c.default_max_tokens
+        if cap is not None:
+            body[self._cap_key] = cap
         body.update(reasoning_params(c))
         if is_openrouter_url(c.base_url):
             body["usage"] = {"include": True}  # OpenRouter then reports the call's cost
@@ -152,6 +158,19 @@ class OpenAIChatModel:
         body.update(c.extra_body)
         return body
 
+    @property
+    def _cap_key(self) -> str:
+        # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
+        return "max_completion_tokens" if is_openai_url(self.config.base_url) else "max_tokens"
+
+    def _drop_default_cap(self, body: dict[str, Any]) -> bool:
+        """Remove the default cap on reply length from a request (never the user's own); False when there is none."""
+        c = self.config
+        if c.max_tokens is not None or c.default_max_tokens is None or body.get(self._cap_key) != c.default_max_tokens:
+            return False
+        del body[self._cap_key]
+        return True
+
     async def complete(self, messages: list[Message]) -> Completion:
         body = self.build_request(messages)
         started = time.monotonic()
@@ -159,7 +178,9 @@ class OpenAIChatModel:
         c = self.config
         attempts = max(1, c.max_attempts)
         failure: _Failure | None = None
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             await self._wait_turn()
             try:
                 async with asyncio.timeout(c.timeout_s):
@@ -179,6 +200,14 @@ class OpenAIChatModel:
                 failure = _Failure("api_error", f"server error: {err.message}")
             else:
                 return self._success(body, reply, started, retries)
+            if failure.cap_refused and self._drop_default_cap(body):
+                # The server's context cannot hold the prompt plus arcbench's default cap: ask again at once with
+                # no cap, as if there had never been one. This does not use up one of the user's attempts.
+                retries.append(RetryRecord(attempt=attempt, reason=self._clean(
+                    f"{failure.reason} (the default cap of {c.default_max_tokens} tokens: sent again without it)"),
+                    status_code=failure.status_code, wait_s=0.0))
+                attempts += 1
+                continue
             if not failure.retryable or attempt == attempts:
                 break
             wait = wait_before_retry(
@@ -259,6 +288,7 @@ class OpenAIChatModel:
             server_wait_s=retry_after_s(err.response.headers),
             retryable=is_retryable_status(status),
             body=body,
+            cap_refused=status == 400 and _CAP_REFUSED.search(message) is not None,
         )
 
     async def _send(self, body: dict[str, Any]) -> _Reply:
@@ -296,7 +326,9 @@ class OpenAIChatModel:
         if not isinstance(message, dict):
             raise _Malformed("the first choice has no message")
         usage = data.get("usage")
-        return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None)
+        finish = choices[0].get("finish_reason")
+        return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None,
+                      finish_reason=finish if isinstance(finish, str) else None)
 
     @staticmethod
     async def _read_stream(stream: Any) -> _Reply:
@@ -331,7 +363,8 @@ class OpenAIChatModel:
             usage=usage,
             stream_chunks=chunks,
         )
-        return _Reply(response=response, message=message, usage=usage)
+        return _Reply(response=response, message=message, usage=usage,
+                      finish_reason=finish_reason if isinstance(finish_reason, str) else None)
 
     def _success(
         self,
@@ -354,4 +387,5 @@ class OpenAIChatModel:
             cost_source=source,
             latency_s=time.monotonic() - started,
             retries=retries,
+            finish_reason=reply.finish_reason,
         )

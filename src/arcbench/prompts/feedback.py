@@ -54,6 +54,10 @@ class ReplyFacts:
     """The code was in a block that was never closed."""
     from_reasoning: bool = False
     """The answer had no code; the program came from the reasoning text."""
+    truncated: bool = False
+    """The reply was cut off at the token limit."""
+    completion_tokens: int = 0
+    """The reply's length in tokens, as the server counted it (0: not known)."""
 
 
 _LOAD_FAILURES = {"syntax": "feedback_syntax", "no_transform": "feedback_notransform"}
@@ -62,6 +66,11 @@ _LOAD_FAILURES = {"syntax": "feedback_syntax", "no_transform": "feedback_notrans
 
 def _notes(facts: ReplyFacts) -> list[str]:
     notes = []
+    if facts.truncated:
+        tokens = f"{facts.completion_tokens} tokens" if facts.completion_tokens else "its length in tokens"
+        notes.append(template("feedback_note_truncated").substitute(tokens=tokens))
+    if facts.missing:
+        return [n.strip() for n in notes]
     if facts.from_reasoning:
         notes.append(template("feedback_note_reasoning").substitute())
     if facts.outside_block:
@@ -107,12 +116,11 @@ def render_feedback(train: list[Example], results: Sequence[TrainResult] | None,
     """The next user message. `results` is None when the reply held no program (`facts.missing` says what it held
     instead)."""
     facts = facts or ReplyFacts()
+    notes = " ".join(_notes(facts))
+    failed = _load_failure(results) if results is not None else None
     if results is None:
         body = template("feedback_nocode").substitute(what=facts.missing or "no code")
-        return clip(body.strip(), MAX_FEEDBACK_CHARS)
-    notes = " ".join(_notes(facts))
-    failed = _load_failure(results)
-    if failed is not None:
+    elif failed is not None:
         text = clip(failed.message, MAX_ERROR_CHARS).strip() or str(failed.error)
         body = template(_LOAD_FAILURES[str(failed.error)]).substitute(message=text)
     else:

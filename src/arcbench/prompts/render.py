@@ -20,7 +20,7 @@ TEMPLATE_NAMES = (
     "system", "task", "example", "test",
     "feedback", "feedback_example", "feedback_all", "feedback_some", "feedback_none", "feedback_nocode",
     "feedback_syntax", "feedback_notransform", "feedback_note_function", "feedback_note_outside",
-    "feedback_note_unclosed", "feedback_note_reasoning",
+    "feedback_note_unclosed", "feedback_note_reasoning", "feedback_note_truncated",
 )
 
 

@@ -296,6 +296,9 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
             + (f" · train solved {turn.train_solved}/{turn.train_total} · train px {_pct(turn.train_pixel_accuracy)}"
                if turn.train_total else "") + "</div>")
     parts = [head, meta]
+    if turn.truncated:
+        parts.append(f'<div class="warnbox">reply cut off at the token limit ({u.completion_tokens:,} tokens): what '
+                     "follows is all the model wrote before the cut</div>")
     parts.append(f'<details class="fold"><summary>message sent ({len(turn.user_message):,} chars)</summary>'
                  f"<pre>{_e(turn.user_message)}</pre></details>")
     if turn.error_kind is not None:

@@ -76,8 +76,15 @@ class Turn(BaseModel):
     latency_s: float = 0.0
     error_kind: FailureKind | None = None
     error_message: str = ""
+    finish_reason: str | None = None
+    """Why the reply ended, as the server said ("length": cut off at the token limit); None when not said."""
     test_scores: list[AttemptScore] | None = None
     """Filled by the scorer after the task ended, for analysis (per-turn charts); never read while solving."""
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut off at the token limit."""
+        return self.finish_reason == "length"
 
     @property
     def all_train_correct(self) -> bool:

@@ -43,10 +43,12 @@ def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[lis
 def reply_facts(turn: Turn) -> ReplyFacts:
     """What the feedback tells the model about its reply besides the results: where its code was found, under
     which name, or what the reply held when it had no program."""
+    cut = {"truncated": turn.truncated, "completion_tokens": turn.usage.completion_tokens}
     if turn.code is None:
-        return ReplyFacts(missing=why_no_code(turn.response, turn.reasoning))
+        return ReplyFacts(missing=why_no_code(turn.response, turn.reasoning), **cut)
     return ReplyFacts(function=turn.code_function or "transform", outside_block=turn.code_placement == "text",
-                      unclosed=turn.code_placement == "unclosed", from_reasoning=turn.code_source == "reasoning")
+                      unclosed=turn.code_placement == "unclosed", from_reasoning=turn.code_source == "reasoning",
+                      **cut)
 
 
 class Executor(Protocol):
@@ -91,6 +93,7 @@ class SolveContext:
             phase="sample" if turn_in_sample == 1 else "feedback", user_message=str(messages[-1]["content"]),
             response=done.content, reasoning=done.reasoning, usage=done.usage, cost_usd=done.cost_usd,
             latency_s=done.latency_s, error_kind=done.error_kind, error_message=done.error_message,
+            finish_reason=done.finish_reason,
         )
         self.turns.append(turn)
         if done.error_kind is None:

@@ -52,7 +52,7 @@ class ScriptedModel:
             usage=usage_from_body(usage if reply.include_usage else None),
             cost_usd=reply.cost if reply.cost is not None else 0.0,
             cost_source="server" if reply.cost is not None else "free",
-            latency_s=time.monotonic() - started,
+            latency_s=time.monotonic() - started, finish_reason=reply.finish_reason,
         )
 
     async def aclose(self) -> None:

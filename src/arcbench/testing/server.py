@@ -449,6 +449,7 @@ class ModelResponder:
             reasoning_tokens=done.usage.reasoning_tokens,
             cached_tokens=done.usage.cached_tokens,
             cost=done.cost_usd,
+            finish_reason=done.finish_reason or "stop",
         )
 
     def close(self) -> None:
