@@ -25,7 +25,9 @@ def _cell(text: str) -> Text:
 
 def _fmt(v: Value, kind: str) -> str:
     if v.mean is None:
-        return "unknown" if kind == "usd" else "–"
+        return "unknown" if kind in ("usd", "tokens") else "–"
+    if kind == "tokens":
+        kind = "int"
 
     def one(x: float) -> str:
         if kind == "pct":
@@ -40,6 +42,11 @@ def _fmt(v: Value, kind: str) -> str:
     if v.ci95_low is not None and v.ci95_high is not None and v.ci95_high > v.ci95_low:
         text += f" ± {one((v.ci95_high - v.ci95_low) / 2)}"
     return text
+
+
+def _partial(text: str, known: bool) -> str:
+    """A total that covers only some calls says so; an unknown one is just unknown."""
+    return text if known or text == "unknown" else f"{text} (partial)"
 
 
 def _tables(c: Comparison) -> list[Table]:
@@ -59,7 +66,7 @@ def _tables(c: Comparison) -> list[Table]:
         ("API/timeout failures", [_fmt(cfg.api_failures, "int") for cfg in c.configs]),
         ("turns", [_fmt(cfg.turns, "int") for cfg in c.configs]),
         ("turns per task", [_fmt(cfg.turns_per_task, "num") for cfg in c.configs]),
-        ("tokens", [_fmt(cfg.tokens, "int") for cfg in c.configs]),
+        ("tokens", [_partial(_fmt(cfg.tokens, "tokens"), cfg.tokens_known) for cfg in c.configs]),
         ("cost", [_fmt(cfg.cost_usd, "usd") + ("" if cfg.cost_known else " (partial)") for cfg in c.configs]),
         ("cost per solved task", [_fmt(cfg.cost_per_solved, "usd") for cfg in c.configs]),
     ]

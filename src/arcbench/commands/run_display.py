@@ -54,7 +54,8 @@ class RunDisplay:
         if self._progress is None or self._task is None:
             return
         cost = f"${t.cost_usd:.4f}" + ("" if t.cost_known else "+?")
-        self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=t.usage.total_tokens, cost=cost,
+        tokens = f"{t.usage.total_tokens:,}" + ("" if t.usage.known else "+?")
+        self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=tokens, cost=cost,
                               errors=t.errors)
 
     def turn(self, task_id: str, turn: Turn, totals: RunTotals) -> None:
@@ -74,8 +75,9 @@ class RunDisplay:
             what += (f" [yellow]· cut off at the token limit ({turn.usage.completion_tokens:,} tokens out)[/yellow]"
                      if turn.usage.completion_tokens else " [yellow]· cut off at the token limit[/yellow]")
         cost = money(turn.cost_usd)
-        self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | "
-                           f"{cost} | {turn.latency_s:.1f}s", highlight=False)
+        tokens = f"{turn.usage.total_tokens} tok" if turn.usage.known else "tokens unknown"
+        self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {tokens} | {cost} | "
+                           f"{turn.latency_s:.1f}s", highlight=False)
 
     def task_done(self, log: TaskLog, totals: RunTotals, *, replayed: bool) -> None:
         self._refresh(totals)

@@ -70,6 +70,13 @@ class Usage(BaseModel):
     reasoning_tokens: int = 0
     cached_tokens: int = 0
     total_tokens: int = 0
+    unreported: int = 0
+    """Successful calls whose server reported no usage: their tokens are unknown (not 0) and not in the counts."""
+
+    @property
+    def known(self) -> bool:
+        """Every call behind these counts reported its usage: the counts are the whole."""
+        return self.unreported == 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -78,6 +85,7 @@ class Usage(BaseModel):
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            unreported=self.unreported + other.unreported,
         )
 
 

@@ -19,9 +19,9 @@ def _int(value: Any) -> int:
 
 
 def usage_from_body(usage: dict[str, Any] | None) -> Usage:
-    """Normalised token counts from a response's `usage` object (zeros when absent)."""
+    """Normalised token counts from a response's `usage` object; when absent, unknown (`unreported`), not zero."""
     if not isinstance(usage, dict):
-        return Usage()
+        return Usage(unreported=1)
     prompt = _int(usage.get("prompt_tokens"))
     completion = _int(usage.get("completion_tokens"))
     details = usage.get("completion_tokens_details") or {}

@@ -66,6 +66,9 @@ class ConfigStats(BaseModel):
     """Model calls of the run (turns of every task)."""
     turns_per_task: Value
     tokens: Value
+    """Total tokens; None when no call reported usage."""
+    tokens_known: bool = True
+    """False when some call reported no usage in some run: tokens then cover only the calls that did."""
     cost_usd: Value
     """Total cost; None when no call had a known price."""
     cost_known: bool
@@ -133,7 +136,8 @@ def config_stats(run: LoadedRun, name: str) -> ConfigStats:
         api_failures=per_run(lambda s: s.api_failures + s.timeout_failures),
         turns=per_run(lambda s: s.total_turns),
         turns_per_task=per_run(lambda s: s.total_turns / s.total_tasks if s.total_tasks else None),
-        tokens=per_run(lambda s: s.total_tokens),
+        tokens=per_run(lambda s: None if s.tokens_unknown else s.total_tokens),
+        tokens_known=all(s.tokens_known for s in sums),
         cost_usd=per_run(lambda s: s.total_cost),
         cost_known=all(s.cost_known for s in sums),
         cost_per_solved=per_run(lambda s: s.total_cost / s.tasks_fully_solved

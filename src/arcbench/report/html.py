@@ -19,6 +19,7 @@ from arcbench.prompts.grids import shape_text
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
+from arcbench.report.terminal import token_total
 from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog
 from arcbench.run.summary import summarize
@@ -137,13 +138,19 @@ def _summary_html(s: RunSummary, computed: bool) -> str:
         _card("API failures", str(s.api_failures), "tasks that ended on a failed model call"),
         _card("timeout failures", str(s.timeout_failures)),
         _card("turns", str(s.total_turns)),
-        _card("total tokens", f"{s.total_tokens:,}"),
+        _card("total tokens", token_total(s.total_tokens, s.calls_without_usage, s.calls - s.failed_calls),
+              "" if s.tokens_known else "some calls reported no token counts: they are not in the total"),
         _card("cost", cost, "" if s.cost_known else "some calls had no known price; the total covers priced calls"),
         _card("wall time", f"{s.wall_time_s:.0f} s"),
     ]
-    tokens = (f'<p class="muted">tokens: prompt {s.prompt_tokens:,} · completion {s.completion_tokens:,} '
-              f"(reasoning {s.reasoning_tokens:,}) · total {s.total_tokens:,} · tasks {s.total_tasks} "
-              f"(scored {s.scored_tasks})</p>")
+    if s.tokens_unknown:
+        counts = "tokens unknown: the server reported no token counts"
+    else:
+        counts = (f"tokens: prompt {s.prompt_tokens:,} · completion {s.completion_tokens:,} (reasoning "
+                  f"{s.reasoning_tokens:,}) · total {s.total_tokens:,}"
+                  + ("" if s.tokens_known else f" · {s.calls_without_usage} call(s) reported no token counts and "
+                     "are not counted"))
+    tokens = f'<p class="muted">{counts} · tasks {s.total_tasks} (scored {s.scored_tasks})</p>'
     return note + f'<div class="cards">{"".join(cards)}</div>' + tokens
 
 
@@ -189,11 +196,16 @@ def _task_row(log: TaskLog, target: str) -> str:
         f'<td class="num" data-v="{_num(score)}">{_pct(score)}</td>',
         f'<td class="num" data-v="{_num(px)}">{_pct(px)}</td>',
         f'<td class="num" data-v="{len(log.turns)}">{len(log.turns)}</td>',
-        f'<td class="num" data-v="{log.usage.total_tokens}">{log.usage.total_tokens:,}</td>',
+        f'<td class="num" data-v="{log.usage.total_tokens}">{_task_tokens(log)}</td>',
         f'<td class="num" data-v="{_num(log.cost_usd)}">{_usd(log.cost_usd)}</td>',
         f"<td>{_e(log.stop_reason)}</td>",
     ]
     return f'<tr data-status="{st}" data-id="{_e(log.task_id)}" data-target="{target}">{"".join(cells)}</tr>'
+
+
+def _task_tokens(log: TaskLog) -> str:
+    calls = sum(t.error_kind is None for t in log.turns)
+    return token_total(log.usage.total_tokens, log.usage.unreported, calls)
 
 
 def _task_table(logs: list[TaskLog], targets: list[str], prefix: str) -> str:
@@ -291,8 +303,10 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
     u = turn.usage
     head = (f'<div class="head">Turn {turn.index + 1} <span class="muted">· sample {turn.sample + 1}, turn '
             f"{turn.turn_in_sample} · {_e(turn.phase)}</span></div>")
-    meta = (f'<div class="meta">tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} '
-            f"(reasoning {u.reasoning_tokens:,}) · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s"
+    counts = ("tokens: unknown (no usage reported)" if not u.known else
+              f"tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} (reasoning "
+              f"{u.reasoning_tokens:,})")
+    meta = (f'<div class="meta">{counts} · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s'
             + (f" · train solved {turn.train_solved}/{turn.train_total} · train px {_pct(turn.train_pixel_accuracy)}"
                if turn.train_total else "") + "</div>")
     parts = [head, meta]
@@ -359,7 +373,7 @@ def _task_html(log: TaskLog, expected: list[Grid] | None, target: str) -> str:
     st = task_status(log)
     score = f" · score {_pct(log.score.score)}" if log.score else ""
     summary = (f"<summary><b>{_e(log.task_id)}</b> {_badge(st)}{score} · {len(log.turns)} turn(s) · "
-               f"{log.usage.total_tokens:,} tokens · {_usd(log.cost_usd)}</summary>")
+               f"{_task_tokens(log)} tokens · {_usd(log.cost_usd)}</summary>")
     meta = (f'<p class="muted">stop reason: {_e(log.stop_reason or "–")} · API failures {log.api_failures} · '
             f"timeouts {log.timeout_failures} · started {_e(log.started_at or '–')} · "
             f"finished {_e(log.finished_at or '–')}</p>")

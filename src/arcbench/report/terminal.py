@@ -51,6 +51,14 @@ def money(x: float | None, known: bool = True) -> str:
     return f"${x:.4f}" + ("" if known else "+ (some prices unknown)")
 
 
+def token_total(total: int, unreported: int, calls: int) -> str:
+    """A token count as people should read it: `unknown` when none of the `calls` reported usage, a lower bound
+    when some did not."""
+    if unreported and unreported >= calls:
+        return "unknown"
+    return f"{total:,}+" if unreported else f"{total:,}"
+
+
 def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = False) -> Table:
     """The run's summary. `scores_only` keeps the score rows, for answers scored without the run that made them
     (a submission): calls, tokens, cost and time are not known there."""
@@ -72,8 +80,7 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Solved on turn 1", pct(s.turn1_solved, s.scored_tasks)),
         ("Pixel accuracy", f"{s.pixel_accuracy:.1%}"),
         ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
-        ("Tokens", f"{s.total_tokens:,} (in {s.prompt_tokens:,}, out {s.completion_tokens:,}, "
-                   f"reasoning {s.reasoning_tokens:,})"),
+        ("Tokens", _tokens_row(s)),
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]
@@ -85,6 +92,16 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
     if s.leaky:
         t.add_row("[red]LEAKY[/red]", "[red]stop rule read test outputs: not an honest score[/red]")
     return t
+
+
+def _tokens_row(s: RunSummary) -> str:
+    if s.tokens_unknown:
+        return "unknown (the server reported no token counts)"
+    text = (f"{token_total(s.total_tokens, s.calls_without_usage, s.calls - s.failed_calls)} (in "
+            f"{s.prompt_tokens:,}, out {s.completion_tokens:,}, reasoning {s.reasoning_tokens:,})")
+    if not s.tokens_known:
+        text += f"; {s.calls_without_usage} of {s.calls - s.failed_calls} calls reported no token counts"
+    return text
 
 
 def aggregate_table(a: Aggregate) -> Table:

@@ -123,12 +123,24 @@ class RunSummary(BaseModel):
     completion_tokens: int
     reasoning_tokens: int
     total_tokens: int
+    calls_without_usage: int = 0
+    """Successful calls whose server reported no usage: their tokens are unknown and not in the counts above."""
     total_cost: float | None
     cost_known: bool
     """False when some call's price was unknown: total_cost then covers only the priced calls."""
     leaky: bool
     wall_time_s: float
     tasks: list[TaskSummary]
+
+    @property
+    def tokens_known(self) -> bool:
+        """Every successful call reported its usage: the token counts are the whole."""
+        return self.calls_without_usage == 0
+
+    @property
+    def tokens_unknown(self) -> bool:
+        """No successful call reported its usage: the run's tokens are not known at all (the counts are not 0)."""
+        return self.calls_without_usage > 0 and self.calls_without_usage >= self.calls - self.failed_calls
 
 
 class Stat(BaseModel):

@@ -51,6 +51,7 @@ def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> Ru
         completion_tokens=sum(log.usage.completion_tokens for log in logs),
         reasoning_tokens=sum(log.usage.reasoning_tokens for log in logs),
         total_tokens=sum(log.usage.total_tokens for log in logs),
+        calls_without_usage=sum(log.usage.unreported for log in logs),
         total_cost=sum(known) if known or not costs else None,
         cost_known=len(known) == len(costs),
         leaky=leaky,

@@ -69,6 +69,8 @@ def _failure(reply: Reply) -> tuple[Any, str] | None:
         return "api_error", f"HTTP {reply.status}: {reply.error_message or 'scripted error'}"
     if reply.error_message is not None:
         return "api_error", f"server error: {reply.error_message}"
+    if reply.stream_error is not None:
+        return "api_error", f"HTTP {reply.stream_error.get('code', 500)}: {reply.stream_error.get('message', '')}"
     if reply.garbage:
         return "api_error", "malformed response: the script sends garbage"
     return None
