@@ -226,6 +226,11 @@ def run_cmd(
         out.print(summary_table(s, title))
     if result.aggregate is not None:
         out.print(aggregate_table(result.aggregate))
+    failed = sum(s.api_failures + s.timeout_failures for s in result.summaries)
+    if failed:
+        out.print(f"[yellow]{failed} task(s) ended on a model call that kept failing (a server down or overloaded?): "
+                  f"once it is back, `arcbench run --resume {_shown(directory, markup=True)}` tries them again, "
+                  "reusing their calls that succeeded (add --base-url URL if the server moved).[/yellow]")
     out.print(f"Logs: {_shown(directory)}", markup=False)
 
 

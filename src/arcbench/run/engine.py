@@ -8,6 +8,8 @@ the `Strategy` seam and reports progress only to a `RunObserver`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import time
 from pathlib import Path
 
@@ -21,7 +23,14 @@ from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
 from arcbench.run.recorder import CallRecorder, replay_cache
 from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, now_iso
-from arcbench.run.store import JsonlWriter, dump_json, read_model, write_json_atomic, write_text_atomic
+from arcbench.run.store import (
+    JsonlWriter,
+    dump_json,
+    read_model,
+    repeat_dirs,
+    write_json_atomic,
+    write_text_atomic,
+)
 from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.scoring import score_attempt, score_task, test_oracle
@@ -94,7 +103,9 @@ class _Run:
             path = self._log_path(lt.id)
             if path.exists():
                 log = read_model(path, TaskLog)
-                if log.status != "in_progress":
+                # A task that ended on a failed call is tried again (a dead server, now back): its calls that
+                # succeeded are replayed from events.jsonl, so only the failed one and what follows are paid for.
+                if log.status == "done":
                     logs[lt.id] = log
                     self._task_done(log, replayed=True)
                     continue
@@ -164,6 +175,43 @@ class _Run:
         return log
 
 
+class _Start:
+    """What starting a run made in its directory, so that a start that fails before any call can take it back."""
+
+    def __init__(self, run_dir: Path, made_dir: bool, made_config: bool) -> None:
+        self.run_dir = run_dir
+        self.made_dir = made_dir
+        self.made_config = made_config
+
+    def undo_if_unused(self) -> None:
+        if not self.made_config or any(p.stat().st_size for p in self.run_dir.rglob("events.jsonl")):
+            return
+        for name in ("config.json", "events.jsonl", "tasks"):
+            _remove(self.run_dir / name)
+        for sub in repeat_dirs(self.run_dir):
+            shutil.rmtree(sub, ignore_errors=True)
+        if self.made_dir:
+            with contextlib.suppress(OSError):  # something else was put there meanwhile: leave it
+                self.run_dir.rmdir()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _start(run_dir: Path, config: RunConfig, tasks: list[LabelledTask]) -> _Start:
+    """Make the run directory and its config.json, unless they exist (a resume)."""
+    made_dir = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    made_config = not (run_dir / "config.json").exists()
+    if made_config:
+        write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
+    return _Start(run_dir, made_dir, made_config)
+
+
 async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: list[LabelledTask] | None = None, *,
               observer: RunObserver | None = None) -> RunResult:
     """Run (or resume: the same call on an existing run directory) every repeat of a configured run.
@@ -176,13 +224,13 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     tasks = tasks if tasks is not None else select_tasks(config)
     if not tasks:
         raise UserError(f"subset {config.subset!r} selects no tasks")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "config.json").exists():
-        write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
+    # Everything that can refuse the start is checked before the run directory is made, so that a failed start
+    # leaves nothing behind for later commands to trip over ("already holds a run", "not a run directory").
     await check_reachable(config.client.base_url)
     summaries = []
     with Sandbox(limits=_limits(config)) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call
+        started = _start(run_dir, config, tasks)
         try:
             for k in range(1, config.repeat_runs + 1):
                 sub = run_dir if config.repeat_runs == 1 else run_dir / f"run_{k}"
@@ -197,6 +245,11 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
                 finally:
                     watch.finished(summary)
                 summaries.append(summary)
+        except UserError:
+            # A mistake found at the first call (a rejected key, an unknown model): a run that never recorded a
+            # call is not a run. What this start made goes; a folder the user made stays.
+            started.undo_if_unused()
+            raise
         finally:
             await model.aclose()
     agg = None
