@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from arcbench.inert import inert
+from arcbench.llm.pricing import usd
 from arcbench.report.terminal import money
 from arcbench.run.observer import RunTotals
 from arcbench.run.records import RunSummary, TaskLog
@@ -53,7 +54,7 @@ class RunDisplay:
     def _refresh(self, t: RunTotals) -> None:
         if self._progress is None or self._task is None:
             return
-        cost = f"${t.cost_usd:.4f}" + ("" if t.cost_known else "+?")
+        cost = usd(t.cost_usd) + ("" if t.cost_known else "+?")
         tokens = f"{t.usage.total_tokens:,}" + ("" if t.usage.known else "+?")
         self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=tokens, cost=cost,
                               errors=t.errors)

@@ -8,6 +8,7 @@ for servers that report them apart.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from arcbench.llm.base import ClientConfig, CostSource, Usage
@@ -106,3 +107,16 @@ def price_call(
         return None, "unknown"
     cost = _genai_price(usage, config)
     return (cost, "genai-prices") if cost is not None else (None, "unknown")
+
+
+def usd(x: float) -> str:
+    """Dollars as people should read them: cents from a dollar up, four decimals from a cent up, and two
+    significant digits below a cent, so that a call that cost $0.00005 is not shown as $0.0000."""
+    if x == 0:
+        return "$0.00"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    if abs(x) >= 0.01:
+        return f"${x:.4f}"
+    decimals = 1 - math.floor(math.log10(abs(x)))
+    return f"${x:.{decimals}f}"

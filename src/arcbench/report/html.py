@@ -19,7 +19,7 @@ from arcbench.prompts.grids import shape_text
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
-from arcbench.report.terminal import token_total
+from arcbench.report.terminal import money, token_total
 from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog
 from arcbench.run.summary import summarize
@@ -61,7 +61,7 @@ def _pct(x: float | None) -> str:
 
 
 def _usd(x: float | None) -> str:
-    return "unknown" if x is None else f"${x:.4f}"
+    return money(x)
 
 
 def _num(x: float | int | None) -> str:

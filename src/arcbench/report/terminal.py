@@ -9,6 +9,7 @@ from rich.text import Text
 
 from arcbench.data.types import Grid, LabelledTask, grid_shape
 from arcbench.inert import inert
+from arcbench.llm.pricing import usd
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import Aggregate, RunSummary
 
@@ -46,9 +47,10 @@ def task_table(lt: LabelledTask, show_answers: bool = True) -> Table:
 
 
 def money(x: float | None, known: bool = True) -> str:
+    """A cost: `unknown` when no price was known, a `+` when some were not (the amount covers the priced calls)."""
     if x is None:
         return "unknown"
-    return f"${x:.4f}" + ("" if known else "+ (some prices unknown)")
+    return usd(x) + ("" if known else "+ (some prices unknown)")
 
 
 def token_total(total: int, unreported: int, calls: int) -> str:
