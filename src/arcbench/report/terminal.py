@@ -3,6 +3,8 @@ console."""
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +14,22 @@ from arcbench.inert import inert
 from arcbench.llm.pricing import usd
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import Aggregate, RunSummary
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def brief(text: str, limit: int = 200) -> str:
+    """`text` on one line in at most about `limit` characters, cut where a sentence ends (else between words), so
+    that what is kept says what happened: "HTTP 400: This model's maximum context length is 2048 tokens. However,
+    you requested 2989 tokens (2689 in the messages, 300 in the completion). …", not "... (2689 in the messages, "."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends and ends[-1] >= limit // 3:
+        return text[:ends[-1]] + " …"
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > limit // 3 else text[:limit]) + " …"
 
 
 def grid_text(grid: Grid) -> Text:
