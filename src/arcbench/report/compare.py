@@ -194,7 +194,7 @@ def _differences(configs: Sequence[RunConfig | None]) -> list[list[str]]:
         model,
         lambda c: c.mode,
         lambda c: f"effort {c.client.reasoning_effort}" if c.client.reasoning_effort else "",
-        lambda c: f"{c.max_turns} turns",
+        lambda c: f"{c.max_turns} turn{'s' if c.max_turns != 1 else ''}",
         lambda c: c.dataset,
         lambda c: Path(c.subset).stem if c.subset.endswith(".txt") else c.subset,
         lambda c: f"stop {c.stop_when}",

@@ -100,25 +100,37 @@ def _palette_css() -> str:
 # ---------------------------------------------------------------- config, summary, aggregate
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def _settings(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A run config's settings by their own names (`model`, not `client.model`: no name is used twice), leaving
+    out those not set."""
     out: list[tuple[str, Any]] = []
     for k, v in data.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.extend(_flatten(v, key + "."))
-        else:
-            out.append((key, v))
+        if isinstance(v, dict) and k == "client":
+            out.extend(_settings(v))
+        elif v is not None and v != {}:
+            out.append((k, v))
     return out
 
 
 def _config_html(config: SavedConfig | None) -> str:
+    """The configuration, folded: one line of what matters most, the settings on opening it."""
     if config is None:
         return '<p class="muted">config.json is missing.</p>'
-    rows = "".join(
-        f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
-        for k, v in _flatten(config.model_dump(mode="json"))
-    )
-    return f'<table class="kv">{rows}</table>'
+    c = config.config
+    cap = c.client.max_tokens or c.client.default_max_tokens
+    gist = " · ".join(x for x in (
+        f"{c.client.model}" + (f" at {c.client.base_url}" if c.client.base_url else ""),
+        f"{c.dataset} / {c.subset}",
+        f"{c.mode}, {c.max_turns} turn{'s' if c.max_turns != 1 else ''}, stop {c.stop_when}",
+        f"effort {c.client.reasoning_effort}" if c.client.reasoning_effort else "",
+        f"max {cap:,} tokens" if cap else "") if x)
+    rows = [(k, v) for k, v in _settings(c.model_dump(mode="json"))]
+    rows += [("tasks", len(config.task_ids)), ("arcbench_version", config.arcbench_version),
+             ("template_hash", config.template_hash), ("created_at", config.created_at)]
+    body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
+                   for k, v in rows)
+    return (f'<details class="fold config"><summary>Configuration: {_e(gist)}</summary>'
+            f'<table class="kv">{body}</table></details>')
 
 
 def _card(key: str, value: str, title: str = "") -> str:
@@ -151,7 +163,11 @@ def _summary_html(s: RunSummary, computed: bool) -> str:
                   + ("" if s.tokens_known else f" · {s.calls_without_usage} call(s) reported no token counts and "
                      "are not counted"))
     tokens = f'<p class="muted">{counts} · tasks {s.total_tasks} (scored {s.scored_tasks})</p>'
-    return note + f'<div class="cards">{"".join(cards)}</div>' + tokens
+    failed = s.api_failures + s.timeout_failures
+    rules = (f'<p class="muted">Score: pass@2, the mean task score over the {s.scored_tasks} scored tasks. Tasks that '
+             f"ended on an API failure count as 0 in the score ({failed} here; `arcbench run --resume` tries them "
+             "again); repeat-run aggregates leave them out instead.</p>")
+    return note + f'<div class="cards">{"".join(cards)}</div>' + tokens + rules
 
 
 def _stat_row(name: str, s: Stat) -> str:
@@ -173,7 +189,8 @@ def _aggregate_html(agg: Aggregate) -> str:
         for row in agg.per_run
     )
     per_run = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return (f"<p>{agg.runs} runs; API failures are left out of numerator and denominator.</p>{stats}"
+    return (f"<p>{agg.runs} runs; tasks that ended on an API failure are left out of numerator and denominator here "
+            f"(each run's own score counts them as 0).</p>{stats}"
             f"<h3>Per run</h3>{per_run}")
 
 
@@ -325,7 +342,8 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None) -> str:
                      f"<pre>{_e(turn.reasoning)}</pre></details>")
     if turn.code is not None:
         note = f" · {turn.code_note}" if turn.code_note else ""
-        parts.append(f'<h4>Code <span class="muted">(from the {_e(turn.code_source or "answer")}{_e(note)})</span></h4>'
+        # The note names functions (`transform_grid`): kept out of the heading, shown as written.
+        parts.append(f'<h4>Code</h4><p class="muted note">from the {_e(turn.code_source or "answer")}{_e(note)}</p>'
                      f'<pre class="code">{highlight_python(turn.code)}</pre>')
     elif turn.error_kind is None:
         parts.append(f'<div class="failbox">no program: {_e(turn.code_note or "no code in the answer")}</div>')
@@ -386,7 +404,7 @@ def _task_html(log: TaskLog, expected: list[Grid] | None, target: str) -> str:
 # ---------------------------------------------------------------- page
 
 
-def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | None) -> str:
+def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | None, after_summary: str = "") -> str:
     logs = list(run.tasks.values())
     targets = [f"{prefix}t{i}" for i in range(len(logs))]
     summary = run.summary
@@ -398,7 +416,8 @@ def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | N
              "is not an honest measurement.</div>") if summary.leaky else ""
     details = "".join(_task_html(log, expected.get(log.task_id), t) for log, t in zip(logs, targets, strict=True))
     return (f'<section class="run" id="{prefix}run">{heading}{leaky}<h3>Summary</h3>'
-            f"{_summary_html(summary, computed)}<h3>Tasks ({len(logs)})</h3>{_task_table(logs, targets, prefix)}"
+            f"{_summary_html(summary, computed)}{after_summary}<h3>Tasks ({len(logs)})</h3>"
+            f"{_task_table(logs, targets, prefix)}"
             f'<div class="buttons"><button class="expand" type="button">open all shown</button>'
             f'<button class="collapse" type="button">close all</button></div>{details}</section>')
 
@@ -412,13 +431,14 @@ def render_report(run: LoadedRun, expected: Expected) -> str:
     parts = [f"<header><h1>{_e(title)}</h1><p class='muted'>{sub}</p></header>"]
     if run.leaky:
         parts.append('<div class="banner">leaky run: the stop rule read test labels.</div>')
-    parts.append(f"<h2>Configuration</h2>{_config_html(run.config)}")
+    # The numbers first; the configuration, folded, right after them (its one-line gist is under the title).
     if run.is_repeat:
         parts.append("<h2>Repeat runs</h2>")
         parts.append(_aggregate_html(run.aggregate) if run.aggregate else
                      '<p class="muted">aggregate.json is missing (the runs have not all finished?).</p>')
+        parts.append(_config_html(run.config))
         parts.extend(_run_section(r, expected, f"r{k}", r.path.name) for k, r in enumerate(run.repeats, 1))
     else:
-        parts.append(_run_section(run, expected, "r0", None))
+        parts.append(_run_section(run, expected, "r0", None, after_summary=_config_html(run.config)))
     return Template(_asset("report.html")).substitute(
         title=_e(title), css=_asset("report.css") + _palette_css(), js=_asset("report.js"), body="\n".join(parts))
