@@ -216,7 +216,8 @@ def run_cmd(
                   "LEAKY and its score is not an honest measurement.[/bold red]")
     out.print(f"Run directory: {_shown(directory)}", markup=False)
     try:
-        result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet)))
+        result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet,
+                                                                             samples=config.mode != "feedback")))
     except KeyboardInterrupt:
         out.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume "
                   f"{_shown(directory, markup=True)}")

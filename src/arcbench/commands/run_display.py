@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from arcbench.inert import inert
 from arcbench.llm.pricing import usd
-from arcbench.report.terminal import money
+from arcbench.report.terminal import brief, money
 from arcbench.run.observer import RunTotals
 from arcbench.run.records import RunSummary, TaskLog
 from arcbench.solve import Turn
@@ -17,12 +17,19 @@ def _shown(text: str) -> str:
     """Untrusted text (a task id from a file, a message) inside one of the markup lines below."""
     return inert(text, single_line=True, markup=True)
 
+def _which(totals: RunTotals) -> str:
+    """Which run a line is about, in a repeat run ("run 2/3 · "); nothing for a single run."""
+    return "" if totals.label == "run" else f"{_shown(totals.label)} · "
+
+
 class RunDisplay:
     """A rich progress bar (tasks, solved so far, tokens, dollars, errors, ETA) and, unless quiet, a line a turn."""
 
-    def __init__(self, console: Console, quiet: bool = False) -> None:
+    def __init__(self, console: Console, quiet: bool = False, *, samples: bool = False) -> None:
         self.console = console
         self.quiet = quiet
+        self.samples = samples
+        """The strategy draws independent samples (independent, hybrid): calls are named by sample, not turn."""
         self._progress: Progress | None = None
         self._task = None
 
@@ -64,7 +71,8 @@ class RunDisplay:
         if self.quiet:
             return
         if turn.error_kind:
-            what = f"[red]{turn.error_kind}[/red]: {_shown(turn.error_message[:120])}"
+            # Cut where a sentence ends: "(2689 in the messages, " says nothing, the sentence before it does.
+            what = f"[red]{turn.error_kind}[/red]: {_shown(brief(turn.error_message, 240))}"
         elif turn.code is None:
             what = "[yellow]no code[/yellow]"
         else:
@@ -77,8 +85,13 @@ class RunDisplay:
                      if turn.usage.completion_tokens else " [yellow]· cut off at the token limit[/yellow]")
         cost = money(turn.cost_usd)
         tokens = f"{turn.usage.total_tokens} tok" if turn.usage.known else "tokens unknown"
-        self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {tokens} | {cost} | "
+        self.console.print(f"{_which(totals)}{_shown(task_id)} {self._call(turn)}: {what} | {tokens} | {cost} | "
                            f"{turn.latency_s:.1f}s", highlight=False)
+
+    def _call(self, turn: Turn) -> str:
+        if not self.samples:
+            return f"turn {turn.index + 1}"
+        return f"sample {turn.sample + 1}" + (f", turn {turn.turn_in_sample}" if turn.turn_in_sample > 1 else "")
 
     def task_done(self, log: TaskLog, totals: RunTotals, *, replayed: bool) -> None:
         self._refresh(totals)
@@ -90,5 +103,5 @@ class RunDisplay:
             verdict = "[green]SOLVED[/green]"
         else:
             verdict = f"score {log.score.score:.2f}"
-        self.console.print(f"{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
+        self.console.print(f"{_which(totals)}{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
                            f"({_shown(log.stop_reason)})", highlight=False)

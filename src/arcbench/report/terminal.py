@@ -107,6 +107,10 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]
+    failed = s.api_failures + s.timeout_failures
+    if failed and not scores_only:
+        rows.append(("Scoring", f"the {failed} task(s) that ended on an API failure count as 0 in the score "
+                                "(a repeat-run aggregate leaves them out)"))
     for k, v in rows:
         t.add_row(k, v)
     if s.leaky:
@@ -125,7 +129,7 @@ def _tokens_row(s: RunSummary) -> str:
 
 
 def aggregate_table(a: Aggregate) -> Table:
-    t = Table(title=f"AGGREGATE over {a.runs} runs (API failures excluded)", title_justify="left")
+    t = Table(title=f"AGGREGATE over {a.runs} runs", title_justify="left")
     for col in ("metric", "mean", "std", "95% CI"):
         t.add_column(col)
     for name, st in (("Turn 1 success", a.turn1_success), ("All turns success", a.all_turns_success),
@@ -137,11 +141,13 @@ def aggregate_table(a: Aggregate) -> Table:
     for r in a.per_run:
         per.add_row(str(r["run"]), str(r["tasks"]), str(r["api_failures"]), f"{r['turn1_success']:.1%}",
                     f"{r['all_turns_success']:.1%}", f"{r['score']:.1%}")
-    return _stack(per, t)
+    rule = Text("Tasks that ended on an API failure are left out of these statistics (each run's own score counts "
+                "them as 0).")
+    return _stack(per, t, rule)
 
 
-def _stack(a: Table, b: Table) -> Table:
+def _stack(*parts: Table | Text) -> Table:
     grid = Table.grid()
-    grid.add_row(a)
-    grid.add_row(b)
+    for part in parts:
+        grid.add_row(part)
     return grid
