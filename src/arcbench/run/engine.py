@@ -83,11 +83,14 @@ class _Run:
         self.sandbox = sandbox
         self.observer = observer
         self.totals = totals
+        self._prior_s = 0.0
+        """Wall time of the run's earlier sessions (a resumed run)."""
+        self._session_start = time.monotonic()
         self.strategy = STRATEGIES[config.mode]
         self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config))
 
     async def execute(self, tasks: list[LabelledTask]) -> RunSummary:
-        start = time.monotonic()
+        self._session_start = time.monotonic()
         (self.dir / "tasks").mkdir(parents=True, exist_ok=True)
         events_path = self.dir / "events.jsonl"
         replay = replay_cache(events_path)
@@ -99,10 +102,14 @@ class _Run:
         recorder = CallRecorder(self.model, write, replay)
         logs: dict[str, TaskLog] = {}
         pending = []
+        if (self.dir / "summary.json").exists():  # a resumed run that had finished once
+            self._prior_s = read_model(self.dir / "summary.json", RunSummary).wall_time_s
         for lt in tasks:
             path = self._log_path(lt.id)
             if path.exists():
                 log = read_model(path, TaskLog)
+                # A session killed before its summary left its time in the logs it wrote last.
+                self._prior_s = max(self._prior_s, log.run_elapsed_s)
                 # A task that ended on a failed call is tried again (a dead server, now back): its calls that
                 # succeeded are replayed from events.jsonl, so only the failed one and what follows are paid for.
                 if log.status == "done":
@@ -122,12 +129,13 @@ class _Run:
         finally:
             events.close()
         ordered = [logs[lt.id] for lt in tasks]
-        prior = 0.0
-        if (self.dir / "summary.json").exists():  # a resumed run: count the time already spent
-            prior = read_model(self.dir / "summary.json", RunSummary).wall_time_s
-        summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=prior + time.monotonic() - start)
+        summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=self._elapsed())
         write_json_atomic(self.dir / "summary.json", summary)
         return summary
+
+    def _elapsed(self) -> float:
+        """The run's wall time so far: earlier sessions' and this one's."""
+        return self._prior_s + time.monotonic() - self._session_start
 
     def _log_path(self, task_id: str) -> Path:
         return self.dir / "tasks" / f"{task_id}.json"
@@ -155,6 +163,7 @@ class _Run:
             log.count(turn)
             self.totals.count(turn.usage, turn.cost_usd)
             self.totals.errors += turn.error_kind is not None
+            log.run_elapsed_s = self._elapsed()
             await _save_log(path, log)
             self.observer.turn(task.id, turn, self.totals)
 
@@ -170,6 +179,7 @@ class _Run:
                 if t.test:
                     t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
         log.finished_at = now_iso()
+        log.run_elapsed_s = self._elapsed()
         await _save_log(path, log)
         self._task_done(log)
         return log

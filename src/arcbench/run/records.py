@@ -70,6 +70,9 @@ class TaskLog(BaseModel):
     timeout_failures: int = 0
     started_at: str = ""
     finished_at: str = ""
+    run_elapsed_s: float = 0.0
+    """The run's wall time (all its sessions) when this log was last written: a run killed before its summary
+    resumes counting from the largest of these, so that its wall time covers every session."""
 
     @property
     def failure(self) -> FailureKind | None:
