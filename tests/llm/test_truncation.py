@@ -3,41 +3,28 @@ that a new run against a local server gets is dropped for a call whose server re
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from arcbench.llm import ClientConfig, Completion, OpenAIChatModel
+from arcbench.llm import ClientConfig
 from arcbench.llm.limits import LOCAL_MAX_TOKENS, default_max_tokens
 from arcbench.testing.script import Reply
 from arcbench.testing.server import ChatServer
 from tests.fixtures_server import scripted_config
-
-MESSAGES = [{"role": "user", "content": "Task grid 1 2 3"}]
-
-
-def _call(config: ClientConfig) -> Completion:
-    async def go() -> Completion:
-        model = OpenAIChatModel(config, "sk-test")
-        try:
-            return await model.complete(MESSAGES)
-        finally:
-            await model.aclose()
-
-    return asyncio.run(go())
+from tests.llm.helpers import call
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_a_reply_cut_at_the_token_limit_says_so(scripted_server, stream):
     scripted_server.set_script([{"content": "def transform(grid):\n    return [[", "finish_reason": "length"}])
-    done = _call(scripted_config(scripted_server, stream=stream))
+    done = call(scripted_config(scripted_server, stream=stream))
     assert done.finish_reason == "length" and done.truncated
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_a_finished_reply_is_not_truncated(scripted_server, stream):
-    done = _call(scripted_config(scripted_server, stream=stream))
+    done = call(scripted_config(scripted_server, stream=stream))
     assert done.finish_reason == "stop" and not done.truncated
 
 
@@ -52,7 +39,7 @@ def test_a_local_server_gets_a_default_cap_unless_reasoning_is_asked_for():
 
 
 def test_the_default_cap_is_sent_as_max_tokens(scripted_server):
-    _call(scripted_config(scripted_server, default_max_tokens=4096))
+    call(scripted_config(scripted_server, default_max_tokens=4096))
     assert scripted_server.chat_requests[0].body["max_tokens"] == 4096
 
 
@@ -71,7 +58,7 @@ class _ShortContext:
 
 def test_a_default_cap_the_server_refuses_is_dropped_and_the_call_made_without_it():
     with ChatServer(_ShortContext()) as server:
-        done = _call(ClientConfig(model="m", base_url=server.base_url, default_max_tokens=4096))
+        done = call(ClientConfig(model="m", base_url=server.base_url, default_max_tokens=4096))
         bodies = [r.body for r in server.chat_requests]
     assert done.error_kind is None and done.content == "fine"
     assert bodies[0]["max_tokens"] == 4096 and "max_tokens" not in bodies[1]
@@ -81,6 +68,6 @@ def test_a_default_cap_the_server_refuses_is_dropped_and_the_call_made_without_i
 
 def test_the_users_own_cap_is_never_dropped():
     with ChatServer(_ShortContext()) as server:
-        done = _call(ClientConfig(model="m", base_url=server.base_url, max_tokens=4096, max_attempts=3))
+        done = call(ClientConfig(model="m", base_url=server.base_url, max_tokens=4096, max_attempts=3))
         assert len(server.chat_requests) == 1
     assert done.error_kind == "api_error" and "HTTP 400" in done.error_message
