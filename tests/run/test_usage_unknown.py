@@ -4,6 +4,7 @@ showing 0 (summary, report, compare)."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from rich.console import Console
@@ -56,3 +57,10 @@ def test_compare_shows_unknown_tokens_as_unknown(server, tmp_path, capsys):
     assert main(["compare", str(a), str(b)]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.strip("│ ").startswith("tokens"))
     assert row.count("unknown") == 2
+
+
+def test_an_arcprize_submission_says_its_tokens_are_not_known(server, tmp_path):
+    run_dir = _run(server, tmp_path, "run")
+    assert main(["submission", str(run_dir), "--format", "arcprize"]) == 0
+    entry = json.loads((run_dir / "submission_arcprize" / "6150a2bd.json").read_text())
+    assert entry[0]["attempt_1"]["metadata"]["kwargs"]["arcbench"]["tokens_known"] is False
