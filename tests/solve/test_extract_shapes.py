@@ -116,6 +116,59 @@ def solve(grid):
     return [[get_colour(c) for c in row] for row in grid]
 {FENCE}"""
 
+SMOLLM2_CUT_WITH_MAINS = """```python
+def transform_grid(grid):
+    output = []
+    for row in grid:
+        output.append((True, 10))
+    return output
+
+def main():
+    grid = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+    for row in grid:
+        output = transform_grid(row)
+        output = output[2:] + [False, 0]
+    print(f"Test Input 1: {output}")
+
+def main():
+    grid = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+    for row in grid:
+        output = transform_grid(row)
+        output = output[2:] + [False, 0]
+    print(f"Test Input 2: {output}")
+
+def main():
+    grid = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+    for row in grid:
+        output = transform_grid(row)
+        output = output[2:] + [False, 0]
+    print(f"Test Input 3: {output}")
+
+def main():
+    grid = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13,"""
+"""A real reply of SmolLM2-135M-Instruct (arcbench serve hf, --max-tokens 400) to task 0d3d703e: `transform_grid`,
+then `main` over and over until the token limit cut the block open."""
+
+SMOLLM2_NESTED_WITH_TEST = """```python
+def transform_grid(grid):
+    def transform(grid):
+        for x, y, x, y in zip(row, row, row, row):
+            grid[x][x][x] = 1
+        return [row[x][x] * 25 + (1 << 2) + int(grid[x][x]) + 2 * 17] * 1 + (1 << 1) * (2 * 1 + 1) + 1 + 1
+    return transform_grid(grid)
+
+def test_transform():
+    test_grid = [[1, 2, 3, 4], 5, 6, 7]
+    for row_index, row_value in test_grid:
+        transform_grid(row_value)
+    test_grid[test_grid.__len__() // 2][test_grid[test_grid.__len__() // 2 - 1][0]] = 1
+    print(test_grid[test_grid.__len__() // 2])
+
+test_transform()
+```"""
+"""A real reply of SmolLM2-135M-Instruct to task 3c9b0459: `transform_grid` with a nested `transform`, a
+`test_transform` that calls it, and a call at module level (one long line of it shortened here)."""
+
 NO_CODE = """The output grid is the input grid rotated by 90 degrees clockwise. The blue cells stay blue and the
 background stays black. Each row becomes a column."""
 
@@ -189,6 +242,13 @@ def test_fences_that_pair_wrongly_still_give_the_last_program():
     got = extract_code(FENCES_PAIR_WRONGLY)
     assert got is not None and got.placement == "block"
     assert _run(got.code, [[1, 2]]) == [[2, 1]]
+
+
+def test_real_smollm2_replies_with_transform_grid_are_run_as_transform_grid():
+    cut = extract_code(SMOLLM2_CUT_WITH_MAINS)
+    assert cut is not None and cut.function == "transform_grid" and cut.placement == "unclosed"
+    nested = extract_code(SMOLLM2_NESTED_WITH_TEST)
+    assert nested is not None and nested.function == "transform_grid" and nested.placement == "block"
 
 
 def test_the_function_no_other_function_calls_is_the_entry_point():
