@@ -132,7 +132,7 @@ def compare_cmd(
     for cfg in comparison.configs:
         if cfg.finetune is not None:
             f = cfg.finetune
-            out.print(f"{cfg.label}: {cfg.model} was fine-tuned from {f.base_model} by job {f.job_id} ({f.kind}) on "
+            out.print(f"{cfg.name}: {cfg.model} was fine-tuned from {f.base_model} by job {f.job_id} ({f.kind}) on "
                       f"{f.training_data} ({f.training_examples} examples; data manifest {f.data_manifest or 'none'})"
                       f" — {f.manifest}", markup=False)
     for p in comparison.pairs:
