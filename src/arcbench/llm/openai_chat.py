@@ -255,7 +255,7 @@ class OpenAIChatModel:
                 failure = _Failure("api_error", f"connection failed: {type(err).__name__}: {err}")
             except (_Malformed, ValueError, openai.APIResponseValidationError) as err:
                 failure = _Failure("api_error", f"malformed response: {err}")
-            except openai.APIError as err:  # e.g. an error event in the middle of a stream
+            except openai.APIError as err:  # any other error the client reports
                 failure = _Failure("api_error", f"server error: {err.message}")
             else:
                 return self._success(body, reply, started, retries)
@@ -263,8 +263,8 @@ class OpenAIChatModel:
                 # The server's context cannot hold the prompt plus arcbench's default cap: ask again at once with
                 # no cap, as if there had never been one. This does not use up one of the user's attempts.
                 retries.append(RetryRecord(attempt=attempt, reason=self._clean(
-                    f"{failure.reason} (the default cap of {c.default_max_tokens} tokens: sent again without it)"),
-                    status_code=failure.status_code, wait_s=0.0))
+                    f"the default cap of {c.default_max_tokens} tokens was refused, sent again without it: "
+                    f"{failure.reason}"), status_code=failure.status_code, wait_s=0.0))
                 attempts += 1
                 continue
             if not failure.retryable or attempt == attempts:
