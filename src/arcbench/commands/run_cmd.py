@@ -128,8 +128,9 @@ def run_cmd(
     reasoning_effort: Annotated[str | None, typer.Option(
         "--reasoning-effort", "--reasoning_effort", help="low | medium | high, mapped for the endpoint.")] = None,
     temperature: Annotated[float | None, typer.Option("--temperature", help="Sampling temperature.")] = None,
-    max_tokens: Annotated[int | None, typer.Option("--max-tokens", "--max_tokens",
-                                                   help="Maximum tokens per reply.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(
+        "--max-tokens", "--max_tokens", help="Maximum tokens per reply (default: 4096 on a local server unless "
+        "--reasoning-effort is given, else the server's own limit).")] = None,
     request_timeout: Annotated[float, typer.Option("--request-timeout",
                                                    help="Seconds per model request before it is retried.")] = 1000.0,
     retries: Annotated[int, typer.Option("--max-attempts", help="Attempts per model request (1 = no retry).")] = 3,

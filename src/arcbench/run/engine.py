@@ -196,20 +196,19 @@ class _Start:
     def undo_if_unused(self) -> None:
         if not self.made_config or any(p.stat().st_size for p in self.run_dir.rglob("events.jsonl")):
             return
-        for name in ("config.json", "events.jsonl", "tasks"):
-            _remove(self.run_dir / name)
-        for sub in repeat_dirs(self.run_dir):
-            shutil.rmtree(sub, ignore_errors=True)
-        if self.made_dir:
-            with contextlib.suppress(OSError):  # something else was put there meanwhile: leave it
-                self.run_dir.rmdir()
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+        if self.made_dir:  # all of it is this start's
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            return
+        # A folder the user made: only what a start writes goes, and only while empty (no call means no task log).
+        for folder in [*repeat_dirs(self.run_dir), self.run_dir]:
+            (folder / "config.json").unlink(missing_ok=True)
+            events = folder / "events.jsonl"
+            if events.is_file() and events.stat().st_size == 0:
+                events.unlink()
+            for empty in (folder / "tasks", folder if folder != self.run_dir else None):
+                if empty is not None:
+                    with contextlib.suppress(OSError):  # not empty: not this start's alone, so it stays
+                        empty.rmdir()
 
 
 def _start(run_dir: Path, config: RunConfig, tasks: list[LabelledTask]) -> _Start:
