@@ -1,17 +1,21 @@
-"""Tests that need optional parts (the finetune extra, the ray extra, the test model): skipped with the reason on a
-developer's machine without them, failed in CI (CI=true), which installs them — so a broken install cannot pass as
+"""Tests that need optional parts (the finetune extra, the ray extra, the test model, headless Chromium): skipped
+with the reason on a developer's machine without them, failed in CI (CI=true), which installs them — so a broken
+install cannot pass as
 skips."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 FINETUNE_MODULES = ("torch", "transformers", "trl", "peft", "tensorboard", "gguf", "datasets")
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CHROMIUM_PATHS = (Path("/usr/bin/chromium"),)
+"""Where Debian's chromium package puts the browser (found on PATH otherwise)."""
 
 
 def missing(reason: str) -> None:
@@ -42,3 +46,13 @@ def smollm2_gguf() -> Path:
 def require_ray_extra() -> None:
     if importlib.util.find_spec("ray") is None:
         missing("needs the ray extra: uv sync --extra ray")
+def chromium() -> Path:
+    """The headless Chromium the report's browser tests drive (the one system package the test suite uses)."""
+    for path in CHROMIUM_PATHS:
+        if path.is_file():
+            return path
+    found = shutil.which("chromium")
+    if found:
+        return Path(found)
+    missing("needs headless Chromium: install Debian's chromium package (apt-get install chromium)")
+    raise AssertionError("unreachable")

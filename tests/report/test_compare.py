@@ -113,7 +113,7 @@ def test_compare_cli_prints_tables_and_json(tmp_path: Path, capsys):
     a, b = _pair_runs(tmp_path)
     assert main(["compare", str(a), str(b)]) == 0
     text = capsys.readouterr().out
-    assert "McNemar" in text and "0.03906" in text and "solved only by B: onlyb0" in text
+    assert "McNemar" in text and "0.03906" in text and "solved only by model-b · independent: onlyb0" in text
     assert main(["compare", str(a), str(b), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["pairs"][0]["p_value"] == pytest.approx(0.0390625)

@@ -12,6 +12,7 @@ from arcbench.data.types import grid_cells
 from arcbench.report.html import render_report
 from arcbench.report.rundir import LoadedRun, expected_outputs, load_run
 from arcbench.run.records import TaskLog
+from tests.optional import chromium
 from tests.report.conftest import PAYLOAD
 from tests.report.make_run import (
     FLIP_TASK,
@@ -25,7 +26,6 @@ from tests.report.make_run import (
     write_run,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -68,8 +68,7 @@ def _expected_cells(log: TaskLog, expected: list | None) -> int:
 
 @pytest.mark.browser
 def test_report_in_headless_chromium(run_dir: Path, capsys):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
+    browser_path = chromium()
     from playwright.sync_api import sync_playwright
 
     assert main(["report", str(run_dir)]) == 0
@@ -81,7 +80,7 @@ def test_report_in_headless_chromium(run_dir: Path, capsys):
 
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+        browser = p.chromium.launch(executable_path=str(browser_path), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         try:
@@ -174,12 +173,13 @@ def _hostile_html_run(tmp_path: Path) -> Path:
 
 @pytest.mark.browser
 def test_hostile_text_in_every_field_is_shown_as_text_in_chromium(tmp_path: Path, capsys):
+    browser_path = chromium()
     from playwright.sync_api import sync_playwright
 
     run_dir = _hostile_html_run(tmp_path)
     assert main(["report", str(run_dir)]) == 0
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=str(browser_path), args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page()
             page.goto((run_dir / "report.html").as_uri())

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from arcbench.cli import main
@@ -58,3 +63,21 @@ def task_log(run_dir: Path, task_id: str) -> TaskLog:
 
 def events(run_dir: Path) -> list[dict]:
     return read_jsonl(run_dir / "events.jsonl")
+
+
+def kill_mid_run(base_url: str, run_dir: Path, tasks: list[str], calls: int, *args: str) -> list[dict]:
+    """Start `arcbench run` in a process of its own, SIGKILL it once `calls` calls are on disk, and return the
+    events it left (a `kill -9` in the middle of a run)."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arcbench", "run", "--base-url", base_url, "--model", "scripted",
+         "--subset", ",".join(tasks), "--run-dir", str(run_dir), "--quiet", *args],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(events(run_dir)) < calls and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(0.1)  # let the task log of the last call be written too
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return events(run_dir)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from arcbench.cli import main
+from arcbench.llm.pricing import usd
 from arcbench.run.records import TaskLog
 from arcbench.testing.server import ScriptedServer
 from tests.run.helpers import ROT180, answer, marker
@@ -108,7 +109,7 @@ def test_list_shows_a_complete_runs_setup_score_and_cost(runs, capsys):
     line = _line(_out(capsys), "a_complete")
     cost = sum(json.loads(ln)["cost_usd"] for ln in (runs / "a_complete" / "events.jsonl").read_text().splitlines())
     assert f"arc-agi-1 / {TASKS}" in line and " scripted " in line and " feedback " in line
-    assert " 2/2 " in line and " 50.0% " in line and f"${cost:.4f}" in line and line.endswith("complete")
+    assert " 2/2 " in line and " 50.0% " in line and f" {usd(cost)} " in line and line.endswith("complete")
 
 
 def test_list_shows_a_repeat_run_as_one_line(runs, capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import time
 
 from arcbench.cli import main
 from arcbench.testing.server import ScriptedServer
-from tests.run.helpers import IDENTITY, answer, events, summary, task_log
+from tests.run.helpers import IDENTITY, answer, events, kill_mid_run, summary, task_log
 
 TASKS = ["6150a2bd", "67a3c6ac", "68b16354", "74dd1130"]
 
@@ -18,19 +17,7 @@ TASKS = ["6150a2bd", "67a3c6ac", "68b16354", "74dd1130"]
 def test_resume_after_kill_loses_nothing_and_repeats_no_call(tmp_path):
     run_dir = tmp_path / "run"
     with ScriptedServer([{"content": answer(IDENTITY), "delay_s": 0.3}]) as server:
-        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "arcbench", "run", "--base-url", server.base_url, "--model", "scripted",
-             "--subset", ",".join(TASKS), "--max-turns", "3", "--max-workers", "2", "--run-dir", str(run_dir),
-             "--quiet"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
-        while len(events(run_dir)) < 4 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        before = len(events(run_dir))
+        before = len(kill_mid_run(server.base_url, run_dir, TASKS, 4, "--max-turns", "3", "--max-workers", "2"))
         assert 4 <= before < 12, "the kill should land mid-run"
         sent_before = len(server.chat_requests)
 

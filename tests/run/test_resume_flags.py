@@ -10,16 +10,16 @@ from arcbench.cli import main
 from arcbench.testing.server import ScriptedServer
 from tests.run.helpers import IDENTITY, answer, summary
 
-DEAD = "http://127.0.0.1:9/v1"
-
 
 @pytest.fixture
 def unstarted(tmp_path):
-    """A run directory whose run never made a call: its server was not there (config.json is written first)."""
+    """A run directory whose run never got an answer: its server failed every call, then went away."""
     run_dir = tmp_path / "run"
-    code = main(["run", "--base-url", DEAD, "--model", "scripted", "--subset", "6150a2bd", "--max-turns", "2",
-                 "--max-workers", "4", "--run-dir", str(run_dir), "--quiet"])
-    assert code == 2 and (run_dir / "config.json").exists()
+    with ScriptedServer([{"status": 503}]) as dying:
+        code = main(["run", "--base-url", dying.base_url, "--model", "scripted", "--subset", "6150a2bd",
+                     "--max-turns", "2", "--max-workers", "4", "--max-attempts", "1", "--run-dir", str(run_dir),
+                     "--quiet"])
+    assert code == 0 and summary(run_dir).api_failures == 1
     return run_dir
 
 

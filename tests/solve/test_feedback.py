@@ -29,7 +29,8 @@ def test_feedback_shows_errors_in_place_of_output():
 
 
 def test_feedback_without_code_asks_for_a_code_block():
-    assert "no ```python code block" in render_feedback(TRAIN, None)
+    text = render_feedback(TRAIN, None)
+    assert "held no code" in text and "exactly one ```python block that defines `transform(grid)`" in text
 
 
 HUGE = "ValueError: " + "x" * 15_000_000 + " (end of the message)"

@@ -217,7 +217,7 @@ def test_run_without_programs_is_one_line(tmp_path, capsys):
 
 def test_training_data_prints_file_names_as_inert_text(runs, tmp_path: Path, capsys):
     out = tmp_path / "odd[/red]\x1b[2J" / "set.jsonl"
-    assert main(["training-data", str(runs[1]), "--output", str(out), "--quiet"]) == 0
+    assert main(["training-data", str(runs[0]), "--output", str(out), "--quiet"]) == 0  # a set with examples
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "odd[/red]" in printed and "TRAINING DATA" in printed
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from arcbench.commands.shared import out
 from arcbench.errors import UserError
 from arcbench.inert import inert
+from arcbench.llm.pricing import usd
 
 if TYPE_CHECKING:
     from arcbench.report.compare import Comparison, ConfigStats, Value
@@ -25,13 +26,15 @@ def _cell(text: str) -> Text:
 
 def _fmt(v: Value, kind: str) -> str:
     if v.mean is None:
-        return "unknown" if kind == "usd" else "–"
+        return "unknown" if kind in ("usd", "tokens") else "–"
+    if kind == "tokens":
+        kind = "int"
 
     def one(x: float) -> str:
         if kind == "pct":
             return f"{100 * x:.1f}%"
         if kind == "usd":
-            return f"${x:.4f}"
+            return usd(x)
         if kind == "int":
             return f"{x:,.0f}" if v.ci95_low is None else f"{x:,.1f}"
         return f"{x:.2f}"
@@ -42,11 +45,16 @@ def _fmt(v: Value, kind: str) -> str:
     return text
 
 
+def _partial(text: str, known: bool) -> str:
+    """A total that covers only some calls says so; an unknown one is just unknown."""
+    return text if known or text == "unknown" else f"{text} (partial)"
+
+
 def _tables(c: Comparison) -> list[Table]:
     side = Table(title="configurations (repeat runs: mean ± 95% CI half-width)")
     side.add_column("")
     for cfg in c.configs:
-        side.add_column(_cell(cfg.name), justify="right")
+        side.add_column(_cell(cfg.label or cfg.name), justify="right")
     rows: list[tuple[str, list[str]]] = [
         ("model", [cfg.model or "?" for cfg in c.configs]),
         ("mode", [cfg.mode or "?" for cfg in c.configs]),
@@ -59,8 +67,8 @@ def _tables(c: Comparison) -> list[Table]:
         ("API/timeout failures", [_fmt(cfg.api_failures, "int") for cfg in c.configs]),
         ("turns", [_fmt(cfg.turns, "int") for cfg in c.configs]),
         ("turns per task", [_fmt(cfg.turns_per_task, "num") for cfg in c.configs]),
-        ("tokens", [_fmt(cfg.tokens, "int") for cfg in c.configs]),
-        ("cost", [_fmt(cfg.cost_usd, "usd") + ("" if cfg.cost_known else " (partial)") for cfg in c.configs]),
+        ("tokens", [_partial(_fmt(cfg.tokens, "tokens"), cfg.tokens_known) for cfg in c.configs]),
+        ("cost", [_partial(_fmt(cfg.cost_usd, "usd"), cfg.cost_known) for cfg in c.configs]),
         ("cost per solved task", [_fmt(cfg.cost_per_solved, "usd") for cfg in c.configs]),
     ]
     for label, cells in rows:
@@ -74,11 +82,13 @@ def _tables(c: Comparison) -> list[Table]:
                      *[Text("yes" if cfg.leaky else "no", style="red" if cfg.leaky else "") for cfg in c.configs])
 
     pairs = Table(title="paired comparison on tasks in common (McNemar exact test, two-sided)")
-    for col in ("A", "B", "common", "both", "A only", "B only", "neither", "p-value"):
-        pairs.add_column(col, justify="left" if col in ("A", "B") else "right")
+    for col in ("pair", "common", "both", "only 1st", "only 2nd", "neither", "p-value"):
+        pairs.add_column(col, justify="left" if col == "pair" else "right")
+    label = {cfg.name: cfg.label or cfg.name for cfg in c.configs}
     for p in c.pairs:
-        pairs.add_row(_cell(p.a), _cell(p.b), str(p.tasks_in_common), str(p.both_solved), str(len(p.only_a)),
-                      str(len(p.only_b)), str(p.neither_solved), f"{p.p_value:.4g}")
+        pairs.add_row(_cell(label[p.a]) + Text("\nvs ") + _cell(label[p.b]), str(p.tasks_in_common),
+                      str(p.both_solved), str(len(p.only_a)), str(len(p.only_b)), str(p.neither_solved),
+                      f"{p.p_value:.4g}")
     curves = [cfg for cfg in c.configs if cfg.anytime is not None]
     if not any(cfg.anytime.samples_max > 1 for cfg in curves if cfg.anytime):
         return [side, pairs]
@@ -93,7 +103,7 @@ def _anytime_table(configs: list[ConfigStats]) -> Table:
                              "solves) · expected spend"))
     table.add_column("k", justify="right")
     for cfg in configs:
-        table.add_column(_cell(cfg.name), justify="right")
+        table.add_column(_cell(cfg.label or cfg.name), justify="right")
     points = {cfg.name: {p.k: p for p in table_points(cfg.anytime)} for cfg in configs if cfg.anytime}
     for k in sorted({k for by_k in points.values() for k in by_k}):
         cells = []
@@ -129,14 +139,24 @@ def compare_cmd(
     from arcbench.training.finetunes import origins, registry_dir
 
     runs = [load_run(p) for p in run_dirs]
-    found = origins([r.config.config.client.model for r in runs], registry_dir(registry))
-    comparison = compare_runs(runs, {model: FineTuneOrigin(**fields) for model, fields in found.items()})
+    found = origins([r.config.config.client.model for r in runs if r.config], registry_dir(registry))
+    # A label is a column header: as wide as 80 columns leave each configuration beside the row names.
+    width = max(12, (out.width - 26) // len(runs) - 3)
+    comparison = compare_runs(runs, {model: FineTuneOrigin(**fields) for model, fields in found.items()},
+                              label_width=width)
     if as_json:
         # ASCII-only JSON: every control character, C1 ones included, is a \u escape and never reaches the terminal.
         out.print(json.dumps(comparison.model_dump(mode="json"), indent=1), markup=False, highlight=False)
         return
     for t in _tables(comparison):
         out.print(t)
+    out.print("Score: pass@2, the mean task score over a run's tasks; tasks that ended on an API failure count as 0 "
+              "there, and are left out of the paired comparison (and of repeat-run means of the aggregate).",
+              markup=False)
+    for cfg in comparison.configs:
+        what = f" ({cfg.description})" if cfg.description and cfg.description != cfg.label else ""
+        out.print(inert(f"{cfg.label} = {cfg.path}{what}", single_line=True), markup=False)
+    label = {cfg.name: cfg.label for cfg in comparison.configs}
     for cfg in comparison.configs:
         if cfg.finetune is not None:
             f = cfg.finetune
@@ -144,7 +164,7 @@ def compare_cmd(
                       f"{f.training_data} ({f.training_examples} examples; data manifest {f.data_manifest or 'none'})"
                       f" — {f.manifest}", markup=False)
     for p in comparison.pairs:
-        for who, ids in ((p.a, p.only_a), (p.b, p.only_b)):
+        for who, ids in ((label[p.a], p.only_a), (label[p.b], p.only_b)):
             if ids:
                 more = f" … (+{len(ids) - 20})" if len(ids) > 20 else ""
                 out.print(inert(f"solved only by {who}: {' '.join(ids[:20])}{more}", single_line=True), markup=False)

@@ -60,6 +60,8 @@ def plot_cmd(
             written += len(rows)
             if rows:
                 out.print(evolution_table(f"{tid} ({run.name})" if len(runs) > 1 else tid, rows))
+                for r in rows:  # whole, one to a line: copyable, never folded inside a table cell
+                    out.print(f"  turn {r.turn}: {inert(str(dest / r.file), single_line=True)}", markup=False)
             else:
                 out.print(f"{inert(tid, single_line=True)}: no turns to draw", markup=False)
     out.print(f"{written} chart(s) in {inert(str(dest), single_line=True)}", markup=False)

@@ -145,8 +145,9 @@ def run_cmd(
     reasoning_effort: Annotated[str | None, typer.Option(
         "--reasoning-effort", "--reasoning_effort", help="low | medium | high, mapped for the endpoint.")] = None,
     temperature: Annotated[float | None, typer.Option("--temperature", help="Sampling temperature.")] = None,
-    max_tokens: Annotated[int | None, typer.Option("--max-tokens", "--max_tokens",
-                                                   help="Maximum tokens per reply.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(
+        "--max-tokens", "--max_tokens", help="Maximum tokens per reply (default: 4096 on a local server unless "
+        "--reasoning-effort is given, else the server's own limit).")] = None,
     request_timeout: Annotated[float, typer.Option("--request-timeout",
                                                    help="Seconds per model request before it is retried.")] = 1000.0,
     retries: Annotated[int, typer.Option("--max-attempts", help="Attempts per model request (1 = no retry).")] = 3,
@@ -224,6 +225,7 @@ def run_cmd(
     refused."""
     from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
+    from arcbench.llm.limits import default_max_tokens
     from arcbench.providers import make_model
     from arcbench.report.terminal import aggregate_table, summary_table
     from arcbench.run.budget import Budget, estimate_cost, is_free, logged_spend
@@ -267,6 +269,11 @@ def run_cmd(
             config.client.model = "baseline"
             out.print("No --model and no OPENAI_API_KEY found: running the offline `baseline` model "
                       "(set OPENAI_API_KEY, or pass --model/--base-url, to run a language model).")
+        cap = default_max_tokens(config.client)
+        if cap is not None:  # recorded in config.json, so that a resumed run keeps it
+            config.client.default_max_tokens = cap
+            out.print(f"No --max-tokens: replies are capped at {cap:,} tokens on a local server, so that one runaway "
+                      "reply cannot hold the run (--max-tokens N sets another cap; --reasoning-effort lifts it).")
         directory = Path(run_dir) if run_dir else default_run_dir(config)
         if (directory / "config.json").exists():
             raise UserError(f"{directory} already holds a run: use --resume {directory} to finish it, or another "
@@ -292,7 +299,8 @@ def run_cmd(
         out.print(f"Programs run on the Ray cluster at {_shown(config.ray_address)}" if config.ray_address else
                   "Programs run on a local Ray instance", markup=False)
     try:
-        result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet)))
+        result = asyncio.run(run(config, chat, directory, tasks, observer=RunDisplay(out, quiet=config.quiet,
+                                                                             samples=config.mode != "feedback")))
     except KeyboardInterrupt:
         out.print(f"[yellow]Interrupted.[/yellow] Finish it with: arcbench run --resume "
                   f"{_shown(directory, markup=True)}")
@@ -302,6 +310,11 @@ def run_cmd(
         out.print(summary_table(s, title))
     if result.aggregate is not None:
         out.print(aggregate_table(result.aggregate))
+    failed = sum(s.api_failures + s.timeout_failures for s in result.summaries)
+    if failed:
+        out.print(f"[yellow]{failed} task(s) ended on a model call that kept failing (a server down or overloaded?): "
+                  f"once it is back, `arcbench run --resume {_shown(directory, markup=True)}` tries them again, "
+                  "reusing their calls that succeeded (add --base-url URL if the server moved).[/yellow]")
     out.print(f"Logs: {_shown(directory)}", markup=False)
     if result.budget is not None:
         unfinished = sum(s.budget_exhausted for s in result.summaries)

@@ -6,7 +6,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from arcbench.inert import inert
-from arcbench.report.terminal import money
+from arcbench.llm.pricing import usd
+from arcbench.report.terminal import brief, money
 from arcbench.run.budget import BudgetReport, CostEstimate
 from arcbench.run.observer import RunTotals
 from arcbench.run.records import RunSummary, TaskLog
@@ -17,12 +18,19 @@ def _shown(text: str) -> str:
     """Untrusted text (a task id from a file, a message) inside one of the markup lines below."""
     return inert(text, single_line=True, markup=True)
 
+def _which(totals: RunTotals) -> str:
+    """Which run a line is about, in a repeat run ("run 2/3 · "); nothing for a single run."""
+    return "" if totals.label == "run" else f"{_shown(totals.label)} · "
+
+
 class RunDisplay:
     """A rich progress bar (tasks, solved so far, tokens, dollars, errors, ETA) and, unless quiet, a line a turn."""
 
-    def __init__(self, console: Console, quiet: bool = False) -> None:
+    def __init__(self, console: Console, quiet: bool = False, *, samples: bool = False) -> None:
         self.console = console
         self.quiet = quiet
+        self.samples = samples
+        """The strategy draws independent samples (independent, hybrid): calls are named by sample, not turn."""
         self._progress: Progress | None = None
         self._task = None
 
@@ -54,10 +62,11 @@ class RunDisplay:
     def _refresh(self, t: RunTotals) -> None:
         if self._progress is None or self._task is None:
             return
-        cost = f"${t.cost_usd:.4f}" + ("" if t.cost_known else "+?")
+        cost = usd(t.cost_usd) + ("" if t.cost_known else "+?")
         if t.max_cost_usd is not None:
             cost += f" of {dollars(t.max_cost_usd)}"
-        self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=t.usage.total_tokens, cost=cost,
+        tokens = f"{t.usage.total_tokens:,}" + ("" if t.usage.known else "+?")
+        self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=tokens, cost=cost,
                               errors=t.errors)
 
     def turn(self, task_id: str, turn: Turn, totals: RunTotals) -> None:
@@ -65,7 +74,8 @@ class RunDisplay:
         if self.quiet:
             return
         if turn.error_kind:
-            what = f"[red]{turn.error_kind}[/red]: {_shown(turn.error_message[:120])}"
+            # Cut where a sentence ends: "(2689 in the messages, " says nothing, the sentence before it does.
+            what = f"[red]{turn.error_kind}[/red]: {_shown(brief(turn.error_message, 240))}"
         elif turn.code is None:
             what = f"{len(turn.tool_calls)} tool call(s)" if turn.tool_calls else "[yellow]no code[/yellow]"
         else:
@@ -77,9 +87,18 @@ class RunDisplay:
                     + (f" repeats turn {turn.repeat_of + 1}" if turn.repeat_of is not None else ""))
         if turn.phase in ("restart", "generalise", "refine"):
             what = f"({turn.phase}) {what}"
+        if turn.truncated:
+            what += (f" [yellow]· cut off at the token limit ({turn.usage.completion_tokens:,} tokens out)[/yellow]"
+                     if turn.usage.completion_tokens else " [yellow]· cut off at the token limit[/yellow]")
         cost = money(turn.cost_usd)
-        self.console.print(f"{_shown(task_id)} turn {turn.index + 1}: {what} | {turn.usage.total_tokens} tok | "
-                           f"{cost} | {turn.latency_s:.1f}s", highlight=False)
+        tokens = f"{turn.usage.total_tokens} tok" if turn.usage.known else "tokens unknown"
+        self.console.print(f"{_which(totals)}{_shown(task_id)} {self._call(turn)}: {what} | {tokens} | {cost} | "
+                           f"{turn.latency_s:.1f}s", highlight=False)
+
+    def _call(self, turn: Turn) -> str:
+        if not self.samples:
+            return f"turn {turn.index + 1}"
+        return f"sample {turn.sample + 1}" + (f", turn {turn.turn_in_sample}" if turn.turn_in_sample > 1 else "")
 
     def task_done(self, log: TaskLog, totals: RunTotals, *, replayed: bool) -> None:
         self._refresh(totals)
@@ -93,7 +112,7 @@ class RunDisplay:
             verdict = "[green]SOLVED[/green]"
         else:
             verdict = f"score {log.score.score:.2f}"
-        self.console.print(f"{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
+        self.console.print(f"{_which(totals)}{_shown(log.task_id)}: {verdict} after {len(log.turns)} turn(s) "
                            f"({_shown(log.stop_reason)})", highlight=False)
 
 

@@ -40,7 +40,7 @@ def training_data_cmd(
     """Build a fine-tuning set from run logs: every program re-executed, relabelled to the task it solves, balanced,
     optionally augmented, split by task."""
     from arcbench.training.pipeline import TrainingOptions, generate
-    from arcbench.training.report import report_table
+    from arcbench.training.report import report_table, why_nothing
 
     if output is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -52,10 +52,8 @@ def training_data_cmd(
                                   include_correct=include_correct, augment=augment, seed=seed, workers=workers)
     report = generate(run_dirs, options, out, quiet=quiet)
     out.print(report_table(report))
-    if report.kept == 0 and report.with_correct + report.without_correct > 0:
-        out.print(f"[yellow]Balancing left nothing: {report.with_correct} program(s) with an originally correct "
-                      f"training output, {report.without_correct} without; it takes as many of each (--include-correct "
-                      "counts programs that solve every training example as positives).[/yellow]")
+    if not report.files:
+        raise UserError(f"nothing to write: {why_nothing(report)}")
     for f in report.files:
         out.print(f"Wrote {inert(f, single_line=True)}", markup=False)
 

@@ -68,6 +68,10 @@ class ClientConfig(BaseModel):
     api: Api = "chat"
     """Which OpenAI API to call: Chat Completions (`/chat/completions`, any compatible server) or the Responses API
     (`/responses`: reasoning summaries, reasoning items carried between turns)."""
+    default_max_tokens: int | None = Field(None, ge=1)
+    """A cap on reply length sent when `max_tokens` is not set (a new run on a local server gets one, see
+    `arcbench.llm.limits`). Unlike the user's own cap, it is dropped for a call whose server refuses it (a context
+    too short for the prompt plus the cap)."""
 
 
 class Usage(BaseModel):
@@ -77,6 +81,13 @@ class Usage(BaseModel):
     reasoning_tokens: int = 0
     cached_tokens: int = 0
     total_tokens: int = 0
+    unreported: int = 0
+    """Successful calls whose server reported no usage: their tokens are unknown (not 0) and not in the counts."""
+
+    @property
+    def known(self) -> bool:
+        """Every call behind these counts reported its usage: the counts are the whole."""
+        return self.unreported == 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -85,6 +96,7 @@ class Usage(BaseModel):
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            unreported=self.unreported + other.unreported,
         )
 
 
@@ -135,6 +147,14 @@ class Completion(BaseModel):
     reasoning with its encrypted content, and the message); None for chat completions. See `Message`."""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     """Function calls the reply asked for (only when the request offered tools)."""
+    finish_reason: str | None = None
+    """Why the reply ended, as the server said: "stop", "length" (cut off at the token limit), ... None when it
+    did not say (or the call failed)."""
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut off at the token limit: what it holds is not all the model meant to write."""
+        return self.finish_reason == "length"
 
 
 class ChatModel(Protocol):

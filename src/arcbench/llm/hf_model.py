@@ -191,7 +191,8 @@ class HFChatModel:
                                  "finish_reason": g.finish_reason}],
                     "usage": usage.model_dump(include={"prompt_tokens", "completion_tokens", "total_tokens"})}
         return Completion(model=self.config.model, request=request, response=response, content=g.text, usage=usage,
-                          cost_usd=0.0, cost_source="free", latency_s=time.monotonic() - start)
+                          cost_usd=0.0, cost_source="free", latency_s=time.monotonic() - start,
+                          finish_reason=g.finish_reason)
 
     async def aclose(self) -> None:
         return None

@@ -16,9 +16,11 @@ import math
 import random
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import openai
 
 from arcbench.errors import UserError
@@ -41,12 +43,68 @@ _TOOLS_REFUSED = re.compile(r"\btools?\b|tool[_ ]choice|function[_ ]call", re.I)
 model"; vLLM: '"auto" tool choice requires --enable-auto-tool-choice'; llama.cpp: "tools param requires --jinja";
 Ollama: "does not support tools")."""
 _MAX_MESSAGE_CHARS = 500
+_CAP_REFUSED = re.compile(r"max_(?:completion_)?tokens|context (?:length|size|window)", re.I)
+"""A 400 that may be the server refusing a cap on reply length that does not fit in its context beside the prompt
+(vLLM: "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is ...")."""
 _CONNECTIONS_PER_POOL = 8
 _MAX_POOLS = 64
 
 
 class _Malformed(Exception):
     """The server answered 200 but the body is not a usable chat completion."""
+
+
+class _StreamError(Exception):
+    """The server sent an error object inside a 200 event stream."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(str(error.get("message") or error))
+        self.error = error
+
+
+def _error_object(text: str) -> dict[str, Any]:
+    """An error event's payload as an object (a server may send plain text)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"message": text.strip()}
+    if isinstance(data, dict):
+        inner = data.get("error")
+        return inner if isinstance(inner, dict) else data
+    return {"message": str(data)}
+
+
+async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
+    """(kind, text) of each server-sent event: kind "error" for an error (an `event: error`, or the `error:` line
+    llama.cpp's server writes), else "data" with the event's data."""
+    data: list[str] = []
+    event = ""
+    error: str | None = None
+
+    async def _flush() -> AsyncIterator[tuple[str, str]]:
+        if error is not None:
+            yield "error", error
+        if data:
+            yield ("error" if event == "error" else "data"), "\n".join(data)
+
+    async for line in lines:
+        if line == "":
+            async for item in _flush():
+                yield item
+            data, event, error = [], "", None
+            continue
+        if line.startswith(":"):
+            continue  # a comment (keep-alive)
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+        elif name == "error":
+            error = value
+    async for item in _flush():
+        yield item
 
 
 class _ErrorInBody(Exception):
@@ -65,6 +123,8 @@ class _Failure:
     server_wait_s: float | None = None
     retryable: bool = True
     body: dict[str, Any] | None = None
+    cap_refused: bool = False
+    """A 400 that may be about the cap on reply length (see _CAP_REFUSED)."""
 
 
 @dataclass
@@ -72,6 +132,7 @@ class _Reply:
     response: dict[str, Any]
     message: dict[str, Any]
     usage: dict[str, Any] | None = field(default=None)
+    finish_reason: str | None = None
 
 
 
@@ -157,9 +218,9 @@ class OpenAIChatModel:
         body: dict[str, Any] = {"model": c.model, "messages": copy.deepcopy(messages)}
         if c.temperature is not None:
             body["temperature"] = c.temperature
-        if c.max_tokens is not None:
-            # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
-            body["max_completion_tokens" if is_openai_url(c.base_url) else "max_tokens"] = c.max_tokens
+        cap = c.max_tokens if c.max_tokens is not None else c.default_max_tokens
+        if cap is not None:
+            body[self._cap_key] = cap
         body.update(reasoning_params(c))
         if tools:
             body["tools"] = copy.deepcopy(tools)
@@ -173,6 +234,19 @@ class OpenAIChatModel:
         body.update(c.extra_body)
         return body
 
+    @property
+    def _cap_key(self) -> str:
+        # OpenAI's reasoning models refuse max_tokens; every OpenAI model accepts max_completion_tokens.
+        return "max_completion_tokens" if is_openai_url(self.config.base_url) else "max_tokens"
+
+    def _drop_default_cap(self, body: dict[str, Any]) -> bool:
+        """Remove the default cap on reply length from a request (never the user's own); False when there is none."""
+        c = self.config
+        if c.max_tokens is not None or c.default_max_tokens is None or body.get(self._cap_key) != c.default_max_tokens:
+            return False
+        del body[self._cap_key]
+        return True
+
     async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
                        tool_choice: str | None = None) -> Completion:
         body = self.build_request(messages, tools, tool_choice)
@@ -181,7 +255,9 @@ class OpenAIChatModel:
         c = self.config
         attempts = max(1, c.max_attempts)
         failure: _Failure | None = None
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             await self._wait_turn()
             try:
                 async with asyncio.timeout(c.timeout_s):
@@ -195,12 +271,24 @@ class OpenAIChatModel:
                 failure = _Failure("api_error", f"connection failed: {type(cause).__name__}: {cause}")
             except _ErrorInBody as err:
                 failure = _Failure("api_error", f"server error: {err}", body=self._scrub(err.body))
+            except _StreamError as err:
+                failure = self._stream_failure(err.error)
+            except httpx.TransportError as err:  # the connection failed while a stream was being read
+                failure = _Failure("api_error", f"connection failed: {type(err).__name__}: {err}")
             except (_Malformed, ValueError, openai.APIResponseValidationError) as err:
                 failure = _Failure("api_error", f"malformed response: {err}")
-            except openai.APIError as err:  # e.g. an error event in the middle of a stream
+            except openai.APIError as err:  # any other error the client reports
                 failure = _Failure("api_error", f"server error: {err.message}")
             else:
                 return self._success(body, reply, started, retries)
+            if failure.cap_refused and self._drop_default_cap(body):
+                # The server's context cannot hold the prompt plus arcbench's default cap: ask again at once with
+                # no cap, as if there had never been one. This does not use up one of the user's attempts.
+                retries.append(RetryRecord(attempt=attempt, reason=self._clean(
+                    f"the default cap of {c.default_max_tokens} tokens was refused, sent again without it: "
+                    f"{failure.reason}"), status_code=failure.status_code, wait_s=0.0))
+                attempts += 1
+                continue
             if not failure.retryable or attempt == attempts:
                 break
             wait = wait_before_retry(
@@ -287,6 +375,7 @@ class OpenAIChatModel:
             server_wait_s=retry_after_s(err.response.headers),
             retryable=is_retryable_status(status),
             body=body,
+            cap_refused=status == 400 and _CAP_REFUSED.search(message) is not None,
         )
 
     async def _send(self, body: dict[str, Any]) -> _Reply:
@@ -295,10 +384,12 @@ class OpenAIChatModel:
             # The messages go as extra_body (merged as they are, winning over the empty placeholder) so the client
             # does not walk every message of the conversation as typed parameters.
             rest = {k: v for k, v in body.items() if k not in ("model", "stream")}
-            stream = await client.chat.completions.create(
+            # The event stream is read raw: llama.cpp's server sends an error inside a 200 stream as an `error:`
+            # line, which a strict SSE reader drops, leaving "a stream without a chunk" in place of the real error.
+            async with client.chat.completions.with_streaming_response.create(
                 model=body["model"], messages=[], stream=True, extra_body=rest
-            )
-            return await self._read_stream(stream)
+            ) as streamed:
+                return await self._read_stream(streamed.iter_lines())
         # The body is already plain JSON and the reply is read as raw JSON. The client's generic `post` sends it as
         # it is, with the same authentication, errors and timeouts as `chat.completions.create`, but without the
         # typed-parameter walk over every message and the response wrapping, which cost more CPU per call than
@@ -324,33 +415,44 @@ class OpenAIChatModel:
         if not isinstance(message, dict):
             raise _Malformed("the first choice has no message")
         usage = data.get("usage")
-        return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None)
+        finish = choices[0].get("finish_reason")
+        return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None,
+                      finish_reason=finish if isinstance(finish, str) else None)
 
     @staticmethod
-    async def _read_stream(stream: Any) -> _Reply:
-        """Assemble a streamed reply into the body a non-streamed call would have returned."""
+    async def _read_stream(lines: AsyncIterator[str]) -> _Reply:
+        """Assemble a streamed reply into the body a non-streamed call would have returned. An error the server
+        sends inside the stream raises _StreamError."""
         message: dict[str, Any] = {"role": "assistant"}
         response: dict[str, Any] = {}
         usage: dict[str, Any] | None = None
         finish_reason = None
         chunks = 0
-        try:
-            async for chunk in stream:
-                data = chunk.to_dict()
-                chunks += 1
-                for key in ("id", "created", "model", "system_fingerprint", "provider"):
-                    if key in data and key not in response:
-                        response[key] = data[key]
-                if isinstance(data.get("usage"), dict):
-                    usage = data["usage"]
-                for choice in data.get("choices") or []:
-                    if choice.get("index", 0) != 0:
-                        continue
-                    if isinstance(choice.get("delta"), dict):
-                        merge_delta(message, choice["delta"])
-                    finish_reason = choice.get("finish_reason") or finish_reason
-        finally:
-            await stream.close()
+        async for kind, text in _sse_events(lines):
+            if kind == "error":
+                raise _StreamError(_error_object(text))
+            if text.strip() == "[DONE]":
+                break
+            try:
+                data = json.loads(text)
+            except ValueError as err:
+                raise _Malformed(f"a stream event is not JSON ({err})") from None
+            if not isinstance(data, dict):
+                raise _Malformed("a stream event is not a JSON object")
+            if data.get("error") is not None:
+                raise _StreamError(data["error"])
+            chunks += 1
+            for key in ("id", "created", "model", "system_fingerprint", "provider"):
+                if key in data and key not in response:
+                    response[key] = data[key]
+            if isinstance(data.get("usage"), dict):
+                usage = data["usage"]
+            for choice in data.get("choices") or []:
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                if isinstance(choice.get("delta"), dict):
+                    merge_delta(message, choice["delta"])
+                finish_reason = choice.get("finish_reason") or finish_reason
         if chunks == 0:
             raise _Malformed("the stream ended without a chunk")
         response.update(
@@ -359,7 +461,20 @@ class OpenAIChatModel:
             usage=usage,
             stream_chunks=chunks,
         )
-        return _Reply(response=response, message=message, usage=usage)
+        return _Reply(response=response, message=message, usage=usage,
+                      finish_reason=finish_reason if isinstance(finish_reason, str) else None)
+
+    def _stream_failure(self, error: dict[str, Any]) -> _Failure:
+        """An error the server sent inside a 200 stream, classified like the HTTP status it carries: llama.cpp
+        reports a prompt longer than its context this way, a 400 that no retry can fix."""
+        code = error.get("code")
+        message = self._clean(str(error.get("message") or json.dumps(error)))
+        body = self._scrub({"error": error})
+        if isinstance(code, int) and 400 <= code < 600:
+            return _Failure("api_error", f"HTTP {code}: {message}", status_code=code,
+                            retryable=is_retryable_status(code), body=body,
+                            cap_refused=code == 400 and _CAP_REFUSED.search(message) is not None)
+        return _Failure("api_error", f"server error: {message}", body=body)
 
     def _success(
         self,
@@ -383,4 +498,5 @@ class OpenAIChatModel:
             latency_s=time.monotonic() - started,
             retries=retries,
             tool_calls=tool_calls_of(reply.message),
+            finish_reason=reply.finish_reason,
         )

@@ -11,6 +11,7 @@ OpenAI's `prompt_tokens_details.cached_tokens` (OpenRouter, vLLM and most compat
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from arcbench.llm.base import ClientConfig, CostSource, Usage
@@ -22,9 +23,9 @@ def _int(value: Any) -> int:
 
 
 def usage_from_body(usage: dict[str, Any] | None) -> Usage:
-    """Normalised token counts from a response's `usage` object (zeros when absent)."""
+    """Normalised token counts from a response's `usage` object; when absent, unknown (`unreported`), not zero."""
     if not isinstance(usage, dict):
-        return Usage()
+        return Usage(unreported=1)
     prompt = _int(usage.get("prompt_tokens"))
     completion = _int(usage.get("completion_tokens"))
     details = usage.get("completion_tokens_details") or {}
@@ -148,3 +149,14 @@ def price_basis(config: ClientConfig) -> str:
         return f"--price-in ${config.price_in:g} / --price-out ${config.price_out:g} per million tokens{cached}"
     where = config.price_provider or ("openai" if config.base_url is None else config.base_url)
     return f"genai-prices for '{config.model}' at {where}"
+def usd(x: float) -> str:
+    """Dollars as people should read them: cents from a dollar up, four decimals from a cent up, and two
+    significant digits below a cent, so that a call that cost $0.00005 is not shown as $0.0000."""
+    if x == 0:
+        return "$0.00"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    if abs(x) >= 0.01:
+        return f"${x:.4f}"
+    decimals = 1 - math.floor(math.log10(abs(x)))
+    return f"${x:.{decimals}f}"

@@ -12,6 +12,7 @@ results are shown cell by cell.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from arcbench.data.types import Example, Grid
@@ -55,6 +56,55 @@ class Descriptions(Protocol):
     def expected(self) -> str | None: ...
     @property
     def produced(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What happened to a reply before its program ran, so that the feedback tells the model exactly that."""
+
+    missing: str = ""
+    """When no program was found: what the reply held instead, as words after "Your reply held" (e.g. "no code")."""
+    function: str = "transform"
+    """The function run as `transform(grid)`: another name when the reply defined no `transform`."""
+    outside_block: bool = False
+    """The code was found in the reply's text, not in a fenced block."""
+    unclosed: bool = False
+    """The code was in a block that was never closed."""
+    from_reasoning: bool = False
+    """The answer had no code; the program came from the reasoning text."""
+    truncated: bool = False
+    """The reply was cut off at the token limit."""
+    completion_tokens: int = 0
+    """The reply's length in tokens, as the server counted it (0: not known)."""
+
+
+_LOAD_FAILURES = {"syntax": "feedback_syntax", "no_transform": "feedback_notransform"}
+"""Failures the sandbox reports for every grid alike, because the program never got to run: told once."""
+
+
+def _notes(facts: ReplyFacts) -> list[str]:
+    notes = []
+    if facts.truncated:
+        tokens = f"{facts.completion_tokens} tokens" if facts.completion_tokens else "its length in tokens"
+        notes.append(template("feedback_note_truncated").substitute(tokens=tokens))
+    if facts.missing:
+        return [n.strip() for n in notes]
+    if facts.from_reasoning:
+        notes.append(template("feedback_note_reasoning").substitute())
+    if facts.outside_block:
+        notes.append(template("feedback_note_outside").substitute())
+    if facts.unclosed:
+        notes.append(template("feedback_note_unclosed").substitute())
+    if facts.function != "transform":
+        notes.append(template("feedback_note_function").substitute(function=facts.function))
+    return [n.strip() for n in notes]
+
+
+def _load_failure(results: Sequence[TrainResult]) -> TrainResult | None:
+    """The result that stands for all, when every example failed the same way before the program ran."""
+    if results and results[0].error in _LOAD_FAILURES and all(r.error == results[0].error for r in results):
+        return results[0]
+    return None
 
 
 def _described(desc: Descriptions | None, has_output: bool) -> list[str]:
@@ -108,37 +158,48 @@ def _details(ex: Example, res: TrainResult, style: PromptStyle, pngs: list[bytes
 
 
 def _feedback_text(train: Sequence[Example], results: Sequence[TrainResult] | None, style: PromptStyle,
-                   descriptions: Sequence[Descriptions | None] | None, pngs: list[bytes]) -> str:
+                   descriptions: Sequence[Descriptions | None] | None, pngs: list[bytes],
+                   facts: ReplyFacts | None) -> str:
+    facts = facts or ReplyFacts()
+    notes = " ".join(_notes(facts))
+    failed = _load_failure(results) if results is not None else None
     if results is None:
-        return template("feedback_nocode").substitute().strip()
-    solved = sum(r.correct for r in results)
-    descs = list(descriptions) if descriptions is not None else [None] * len(results)
-    examples = "\n".join(
-        template("feedback_example").substitute(
-            number=i + 1, verdict="solved" if r.correct else "not solved", details=_details(ex, r, style, pngs, d)
+        body = template("feedback_nocode").substitute(what=facts.missing or "no code")
+    elif failed is not None:
+        text = clip(unslotted(failed.message), MAX_ERROR_CHARS).strip() or str(failed.error)
+        body = template(_LOAD_FAILURES[str(failed.error)]).substitute(message=text)
+    else:
+        solved = sum(r.correct for r in results)
+        descs = list(descriptions) if descriptions is not None else [None] * len(results)
+        examples = "\n".join(
+            template("feedback_example").substitute(
+                number=i + 1, verdict="solved" if r.correct else "not solved",
+                details=_details(ex, r, style, pngs, d)
+            )
+            for i, (ex, r, d) in enumerate(zip(train, results, descs, strict=True))
         )
-        for i, (ex, r, d) in enumerate(zip(train, results, descs, strict=True))
-    )
-    closing = "feedback_all" if solved == len(results) else "feedback_some" if solved else "feedback_none"
-    message = template("feedback").substitute(
-        solved=solved, total=len(results), examples=examples, closing=template(closing).substitute()
-    ).strip()
+        closing = "feedback_all" if solved == len(results) else "feedback_some" if solved else "feedback_none"
+        body = template("feedback").substitute(
+            solved=solved, total=len(results), examples=examples, closing=template(closing).substitute()
+        )
+    message = (f"{notes}\n\n" if notes else "") + body.strip()
     return clip(message, MAX_FEEDBACK_CHARS)
 
 
-def render_feedback(train: list[Example], results: Sequence[TrainResult] | None, style: PromptStyle = DEFAULT_STYLE,
+def render_feedback(train: list[Example], results: Sequence[TrainResult] | None, facts: ReplyFacts | None = None, *,
+                    style: PromptStyle = DEFAULT_STYLE,
                     descriptions: Sequence[Descriptions | None] | None = None) -> str:
     """The next user message as text (images, if the style has them, written as slots). `results` is None when the
-    reply held no program."""
-    return _feedback_text(train, results, style, descriptions, [])
+    reply held no program (`facts.missing` says what it held instead)."""
+    return _feedback_text(train, results, style, descriptions, [], facts)
 
 
-def feedback_content(train: list[Example], results: Sequence[TrainResult] | None,
-                     style: PromptStyle = DEFAULT_STYLE,
+def feedback_content(train: list[Example], results: Sequence[TrainResult] | None, facts: ReplyFacts | None = None,
+                     *, style: PromptStyle = DEFAULT_STYLE,
                      descriptions: Sequence[Descriptions | None] | None = None) -> Content:
     """The next user message: text, or text and image parts when the style has images."""
     pngs: list[bytes] = []
-    text = _feedback_text(train, results, style, descriptions, pngs)
+    text = _feedback_text(train, results, style, descriptions, pngs, facts)
     return with_images(text, pngs)
 
 

@@ -23,6 +23,8 @@ TEMPLATE_NAMES = (
     "feedback", "feedback_example", "feedback_all", "feedback_some", "feedback_none", "feedback_nocode",
     "images", "images_only", "describe", "tools", "tools_nocode", "tools_spent", "generalise", "refine",
     "refine_program",
+    "feedback_syntax", "feedback_notransform", "feedback_note_function", "feedback_note_outside",
+    "feedback_note_unclosed", "feedback_note_reasoning", "feedback_note_truncated",
 )
 
 

@@ -7,14 +7,16 @@ them with McNemar's exact test. Pure functions over loaded runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from arcbench.report.curves import AnytimeCurve, curve_of_logs
 from arcbench.report.rundir import LoadedRun
 from arcbench.report.stats import mcnemar_exact
+from arcbench.run.config import RunConfig
 from arcbench.run.records import RunSummary
 from arcbench.run.stats import describe
 from arcbench.run.summary import summarize
@@ -48,6 +50,11 @@ class FineTuneOrigin(BaseModel):
 
 class ConfigStats(BaseModel):
     name: str
+    label: str = ""
+    """A short name for tables: what sets this configuration apart from the others compared with it (model, mode,
+    reasoning effort, turns, ...), or a letter."""
+    description: str = ""
+    """What sets it apart, in full (the label, when it is not a letter)."""
     path: str
     model: str | None
     mode: str | None
@@ -67,6 +74,9 @@ class ConfigStats(BaseModel):
     """Model calls of the run (turns of every task)."""
     turns_per_task: Value
     tokens: Value
+    """Total tokens; None when no call reported usage."""
+    tokens_known: bool = True
+    """False when some call reported no usage in some run: tokens then cover only the calls that did."""
     cost_usd: Value
     """Total cost; None when no call had a known price."""
     cost_known: bool
@@ -136,7 +146,8 @@ def config_stats(run: LoadedRun, name: str) -> ConfigStats:
         api_failures=per_run(lambda s: s.api_failures + s.timeout_failures),
         turns=per_run(lambda s: s.total_turns),
         turns_per_task=per_run(lambda s: s.total_turns / s.total_tasks if s.total_tasks else None),
-        tokens=per_run(lambda s: s.total_tokens),
+        tokens=per_run(lambda s: None if s.tokens_unknown else s.total_tokens),
+        tokens_known=all(s.tokens_known for s in sums),
         cost_usd=per_run(lambda s: s.total_cost),
         cost_known=all(s.cost_known for s in sums),
         cost_per_solved=per_run(lambda s: s.total_cost / s.tasks_fully_solved
@@ -179,12 +190,58 @@ def _names(runs: list[LoadedRun]) -> list[str]:
     return [str(r.path) if names.count(r.name) > 1 else r.name for r in runs]
 
 
-def compare_runs(runs: list[LoadedRun], origins: Mapping[str, FineTuneOrigin] | None = None) -> Comparison:
+def _differences(configs: Sequence[RunConfig | None]) -> list[list[str]]:
+    """Per configuration, the settings in which the configurations differ, as short words."""
+    def model(c: RunConfig) -> str:
+        return c.client.model.rstrip("/").rsplit("/", 1)[-1]
+
+    aspects: list[Callable[[RunConfig], str]] = [
+        model,
+        lambda c: c.mode,
+        lambda c: f"effort {c.client.reasoning_effort}" if c.client.reasoning_effort else "",
+        lambda c: f"{c.max_turns} turn{'s' if c.max_turns != 1 else ''}",
+        lambda c: c.dataset,
+        lambda c: Path(c.subset).stem if c.subset.endswith(".txt") else c.subset,
+        lambda c: f"stop {c.stop_when}",
+        lambda c: f"temperature {c.client.temperature}" if c.client.temperature is not None else "",
+        lambda c: f"max {c.client.max_tokens or c.client.default_max_tokens} tokens"
+        if (c.client.max_tokens or c.client.default_max_tokens) else "",
+        lambda c: f"{c.repeat_runs} repeats" if c.repeat_runs > 1 else "",
+    ]
+    words: list[list[str]] = [[] for _ in configs]
+    known = [c for c in configs if c is not None]
+    for aspect in aspects:
+        values = [aspect(c) for c in known]
+        if len(set(values)) < 2:
+            continue
+        for i, c in enumerate(configs):
+            if c is not None and (word := aspect(c)):
+                words[i].append(word)
+    return words
+
+
+def run_labels(configs: Sequence[RunConfig | None], max_width: int) -> tuple[list[str], list[str]]:
+    """(labels, descriptions): each configuration named by what sets it apart from the others (e.g. "feedback ·
+    3 turns" beside "independent · 5 turns"), or lettered A, B, ... when nothing does, two come out alike, or a
+    name would not fit in two lines of `max_width`. Run folders are not names: their time stamps fill a column
+    before they tell two runs apart."""
+    descriptions = [" · ".join(w) for w in _differences(configs)]
+    letters = [chr(ord("A") + i) if i < 26 else f"#{i + 1}" for i in range(len(configs))]
+    # A header wraps between words: a name fits when its longest word does and it takes at most two lines.
+    usable = (all(descriptions) and len(set(descriptions)) == len(descriptions)
+              and all(len(d) <= 2 * max_width and max(map(len, d.split())) <= max_width for d in descriptions))
+    return (descriptions if usable else letters), descriptions
+
+
+def compare_runs(runs: list[LoadedRun], origins: Mapping[str, FineTuneOrigin] | None = None, *,
+                 label_width: int = 24) -> Comparison:
     """Every configuration's figures and every pair's paired comparison, in the order given. `origins` maps model
-    names to the fine-tunes that made them."""
+    names to the fine-tunes that made them; labels are at most `label_width` characters."""
     names = _names(runs)
     configs = [config_stats(r, n) for r, n in zip(runs, names, strict=True)]
-    for cfg in configs:
+    labels, descriptions = run_labels([r.config.config if r.config else None for r in runs], label_width)
+    for cfg, label, description in zip(configs, labels, descriptions, strict=True):
+        cfg.label, cfg.description = label, description
         cfg.finetune = (origins or {}).get(cfg.model or "")
     pairs = [paired(runs[i], runs[j], names[i], names[j]) for i, j in combinations(range(len(runs)), 2)]
     return Comparison(configs=configs, pairs=pairs)

@@ -22,6 +22,7 @@ from arcbench.report.curves import AnytimeCurve, curve_of_logs, table_points
 from arcbench.report.highlight import highlight_python
 from arcbench.report.palette import ARC_COLORS
 from arcbench.report.rundir import LoadedRun
+from arcbench.report.terminal import money, token_total
 from arcbench.run.config import SavedConfig
 from arcbench.run.records import Aggregate, RunSummary, Stat, TaskLog
 from arcbench.run.summary import summarize
@@ -65,7 +66,7 @@ def _pct(x: float | None) -> str:
 
 
 def _usd(x: float | None) -> str:
-    return "unknown" if x is None else f"${x:.4f}"
+    return money(x)
 
 
 def _num(x: float | int | None) -> str:
@@ -104,25 +105,37 @@ def _palette_css() -> str:
 # ---------------------------------------------------------------- config, summary, aggregate
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def _settings(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A run config's settings by their own names (`model`, not `client.model`: no name is used twice), leaving
+    out those not set."""
     out: list[tuple[str, Any]] = []
     for k, v in data.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.extend(_flatten(v, key + "."))
-        else:
-            out.append((key, v))
+        if isinstance(v, dict) and k == "client":
+            out.extend(_settings(v))
+        elif v is not None and v != {}:
+            out.append((k, v))
     return out
 
 
 def _config_html(config: SavedConfig | None) -> str:
+    """The configuration, folded: one line of what matters most, the settings on opening it."""
     if config is None:
         return '<p class="muted">config.json is missing.</p>'
-    rows = "".join(
-        f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
-        for k, v in _flatten(config.model_dump(mode="json"))
-    )
-    return f'<table class="kv">{rows}</table>'
+    c = config.config
+    cap = c.client.max_tokens or c.client.default_max_tokens
+    gist = " · ".join(x for x in (
+        f"{c.client.model}" + (f" at {c.client.base_url}" if c.client.base_url else ""),
+        f"{c.dataset} / {c.subset}",
+        f"{c.mode}, {c.max_turns} turn{'s' if c.max_turns != 1 else ''}, stop {c.stop_when}",
+        f"effort {c.client.reasoning_effort}" if c.client.reasoning_effort else "",
+        f"max {cap:,} tokens" if cap else "") if x)
+    rows = [(k, v) for k, v in _settings(c.model_dump(mode="json"))]
+    rows += [("tasks", len(config.task_ids)), ("arcbench_version", config.arcbench_version),
+             ("template_hash", config.template_hash), ("created_at", config.created_at)]
+    body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
+                   for k, v in rows)
+    return (f'<details class="fold config"><summary>Configuration: {_e(gist)}</summary>'
+            f'<table class="kv">{body}</table></details>')
 
 
 def _card(key: str, value: str, title: str = "") -> str:
@@ -142,14 +155,24 @@ def _summary_html(s: RunSummary, computed: bool) -> str:
         _card("API failures", str(s.api_failures), "tasks that ended on a failed model call"),
         _card("timeout failures", str(s.timeout_failures)),
         _card("turns", str(s.total_turns)),
-        _card("total tokens", f"{s.total_tokens:,}"),
+        _card("total tokens", token_total(s.total_tokens, s.calls_without_usage, s.calls - s.failed_calls),
+              "" if s.tokens_known else "some calls reported no token counts: they are not in the total"),
         _card("cost", cost, "" if s.cost_known else "some calls had no known price; the total covers priced calls"),
         _card("wall time", f"{s.wall_time_s:.0f} s"),
     ]
-    tokens = (f'<p class="muted">tokens: prompt {s.prompt_tokens:,} · completion {s.completion_tokens:,} '
-              f"(reasoning {s.reasoning_tokens:,}) · total {s.total_tokens:,} · tasks {s.total_tasks} "
-              f"(scored {s.scored_tasks})</p>")
-    return note + f'<div class="cards">{"".join(cards)}</div>' + tokens
+    if s.tokens_unknown:
+        counts = "tokens unknown: the server reported no token counts"
+    else:
+        counts = (f"tokens: prompt {s.prompt_tokens:,} · completion {s.completion_tokens:,} (reasoning "
+                  f"{s.reasoning_tokens:,}) · total {s.total_tokens:,}"
+                  + ("" if s.tokens_known else f" · {s.calls_without_usage} call(s) reported no token counts and "
+                     "are not counted"))
+    tokens = f'<p class="muted">{counts} · tasks {s.total_tasks} (scored {s.scored_tasks})</p>'
+    failed = s.api_failures + s.timeout_failures
+    rules = (f'<p class="muted">Score: pass@2, the mean task score over the {s.scored_tasks} scored tasks. Tasks that '
+             f"ended on an API failure count as 0 in the score ({failed} here; `arcbench run --resume` tries them "
+             "again); repeat-run aggregates leave them out instead.</p>")
+    return note + f'<div class="cards">{"".join(cards)}</div>' + tokens + rules
 
 
 def _stat_row(name: str, s: Stat) -> str:
@@ -171,7 +194,8 @@ def _aggregate_html(agg: Aggregate) -> str:
         for row in agg.per_run
     )
     per_run = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return (f"<p>{agg.runs} runs; API failures are left out of numerator and denominator.</p>{stats}"
+    return (f"<p>{agg.runs} runs; tasks that ended on an API failure are left out of numerator and denominator here "
+            f"(each run's own score counts them as 0).</p>{stats}"
             f"<h3>Per run</h3>{per_run}")
 
 
@@ -215,11 +239,16 @@ def _task_row(log: TaskLog, target: str) -> str:
         f'<td class="num" data-v="{_num(score)}">{_pct(score)}</td>',
         f'<td class="num" data-v="{_num(px)}">{_pct(px)}</td>',
         f'<td class="num" data-v="{len(log.turns)}">{len(log.turns)}</td>',
-        f'<td class="num" data-v="{log.usage.total_tokens}">{log.usage.total_tokens:,}</td>',
+        f'<td class="num" data-v="{log.usage.total_tokens}">{_task_tokens(log)}</td>',
         f'<td class="num" data-v="{_num(log.cost_usd)}">{_usd(log.cost_usd)}</td>',
         f"<td>{_e(log.stop_reason)}</td>",
     ]
     return f'<tr data-status="{st}" data-id="{_e(log.task_id)}" data-target="{target}">{"".join(cells)}</tr>'
+
+
+def _task_tokens(log: TaskLog) -> str:
+    calls = sum(t.error_kind is None for t in log.turns)
+    return token_total(log.usage.total_tokens, log.usage.unreported, calls)
 
 
 def _task_table(logs: list[TaskLog], targets: list[str], prefix: str) -> str:
@@ -376,11 +405,16 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None, images: li
     u = turn.usage
     head = (f'<div class="head">Turn {turn.index + 1} <span class="muted">· {_e(_where(turn, mode))} · '
             f"{_e(_PHASE_LABEL.get(turn.phase, turn.phase))}</span> {_flags(turn)}</div>")
-    meta = (f'<div class="meta">tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} '
-            f"(reasoning {u.reasoning_tokens:,}) · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s"
+    counts = ("tokens: unknown (no usage reported)" if not u.known else
+              f"tokens: prompt {u.prompt_tokens:,} · completion {u.completion_tokens:,} (reasoning "
+              f"{u.reasoning_tokens:,})")
+    meta = (f'<div class="meta">{counts} · cost {_usd(turn.cost_usd)} · latency {turn.latency_s:.1f} s'
             + (f" · train solved {turn.train_solved}/{turn.train_total} · train px {_pct(turn.train_pixel_accuracy)}"
                if turn.train_total else "") + "</div>")
     parts = [head, meta]
+    if turn.truncated:
+        parts.append(f'<div class="warnbox">reply cut off at the token limit ({u.completion_tokens:,} tokens): what '
+                     "follows is all the model wrote before the cut</div>")
     gallery = ""
     if images:
         gallery = (f'<div class="gallery"><div class="muted">{len(images)} image(s) sent with this message, in '
@@ -401,7 +435,8 @@ def _turn_html(log: TaskLog, turn: Turn, expected: list[Grid] | None, images: li
                      + "".join(_tool_call(c) for c in turn.tool_calls))
     if turn.code is not None:
         note = f" · {turn.code_note}" if turn.code_note else ""
-        parts.append(f'<h4>Code <span class="muted">(from the {_e(turn.code_source or "answer")}{_e(note)})</span></h4>'
+        # The note names functions (`transform_grid`): kept out of the heading, shown as written.
+        parts.append(f'<h4>Code</h4><p class="muted note">from the {_e(turn.code_source or "answer")}{_e(note)}</p>'
                      f'<pre class="code">{highlight_python(turn.code)}</pre>')
     elif turn.error_kind is None and confirmed:
         parts.append(f'<div class="note">{_e(turn.code_note)}</div>')
@@ -473,7 +508,7 @@ def _task_html(log: TaskLog, expected: list[Grid] | None, target: str, images: d
     st = task_status(log)
     score = f" · score {_pct(log.score.score)}" if log.score else ""
     summary = (f"<summary><b>{_e(log.task_id)}</b> {_badge(st)}{score} · {len(log.turns)} turn(s) · "
-               f"{log.usage.total_tokens:,} tokens · {_usd(log.cost_usd)}</summary>")
+               f"{_task_tokens(log)} tokens · {_usd(log.cost_usd)}</summary>")
     meta = (f'<p class="muted">stop reason: {_e(log.stop_reason or "–")} · API failures {log.api_failures} · '
             f"timeouts {log.timeout_failures} · started {_e(log.started_at or '–')} · "
             f"finished {_e(log.finished_at or '–')}</p>")
@@ -489,7 +524,7 @@ def _task_html(log: TaskLog, expected: list[Grid] | None, target: str, images: d
 # ---------------------------------------------------------------- page
 
 
-def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | None) -> str:
+def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | None, after_summary: str = "") -> str:
     logs = list(run.tasks.values())
     targets = [f"{prefix}t{i}" for i in range(len(logs))]
     summary = run.summary
@@ -506,7 +541,7 @@ def _run_section(run: LoadedRun, expected: Expected, prefix: str, title: str | N
     curves = (f"<h3>Score after k samples per task</h3>{_curves_html(curve)}"
               if curve is not None and curve.samples_max > 1 else "")
     return (f'<section class="run" id="{prefix}run">{heading}{leaky}<h3>Summary</h3>'
-            f"{_summary_html(summary, computed)}{curves}<h3>Tasks ({len(logs)})</h3>"
+            f"{_summary_html(summary, computed)}{after_summary}{curves}<h3>Tasks ({len(logs)})</h3>"
             f"{_task_table(logs, targets, prefix)}"
             f'<div class="buttons"><button class="expand" type="button">open all shown</button>'
             f'<button class="collapse" type="button">close all</button></div>{details}</section>')
@@ -521,13 +556,14 @@ def render_report(run: LoadedRun, expected: Expected) -> str:
     parts = [f"<header><h1>{_e(title)}</h1><p class='muted'>{sub}</p></header>"]
     if run.leaky:
         parts.append('<div class="banner">leaky run: the stop rule read test labels.</div>')
-    parts.append(f"<h2>Configuration</h2>{_config_html(run.config)}")
+    # The numbers first; the configuration, folded, right after them (its one-line gist is under the title).
     if run.is_repeat:
         parts.append("<h2>Repeat runs</h2>")
         parts.append(_aggregate_html(run.aggregate) if run.aggregate else
                      '<p class="muted">aggregate.json is missing (the runs have not all finished?).</p>')
+        parts.append(_config_html(run.config))
         parts.extend(_run_section(r, expected, f"r{k}", r.path.name) for k, r in enumerate(run.repeats, 1))
     else:
-        parts.append(_run_section(run, expected, "r0", None))
+        parts.append(_run_section(run, expected, "r0", None, after_summary=_config_html(run.config)))
     return Template(_asset("report.html")).substitute(
         title=_e(title), css=_asset("report.css") + _palette_css(), js=_asset("report.js"), body="\n".join(parts))

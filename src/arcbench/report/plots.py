@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from rich.table import Table
 from rich.text import Text
 
@@ -25,6 +27,7 @@ from arcbench.data.types import Grid
 from arcbench.inert import inert
 from arcbench.prompts.grids import shape_text
 from arcbench.report.palette import ARC_COLORS
+from arcbench.report.terminal import brief
 from arcbench.run.records import TaskLog, Turn
 from arcbench.scoring import AttemptScore, score_attempt
 
@@ -48,7 +51,8 @@ _PANEL = 168  # px: the square each grid is fitted into
 _FRAME = 4  # px
 _MAX_CELL = 36  # px: small grids do not balloon
 _LEFT, _RIGHT_MARGIN, _GAP_X = 44, 14, 26
-_HEADER, _CAPTION, _GAP_Y = 76, 20, 12
+_HEADER, _CAPTION, _GAP_Y = 84, 20, 12
+_TITLE_SIZE, _TITLE_MARGIN = 9, 6
 
 
 @dataclass
@@ -248,11 +252,42 @@ def turn_chart(log: TaskLog, turn: Turn, expected: list[Grid] | None, run_name: 
     right = sum(s.correct for s in scores) if scores is not None else 0
     test = "test acc n/a" if scores is None else (
         f"test acc {right}/{len(scores)}" + (f" ({_pct(right / len(scores))})" if scores else ""))
-    title = (f"{log.task_id} · {run_name} · turn {turn.index + 1} (sample {turn.sample + 1}, "
-             f"turn {turn.turn_in_sample}, {turn.phase})\n{train} · {test}")
-    text(width / 2, 8, title, ha="center", va="top", fontsize=10)
+    cut = " · reply cut off at the token limit" if turn.truncated else ""
+    lines = [f"{log.task_id} · turn {turn.index + 1} (sample {turn.sample + 1}, turn {turn.turn_in_sample}, "
+             f"{turn.phase})", run_name, f"{train} · {test}{cut}"]
+    # Run names run to 80 characters and more: each line is fitted to the chart's width (the middle of a line
+    # that is too long gives way to "…"), rather than being clipped at both edges.
+    measure = _measurer(fig, _TITLE_SIZE)
+    title = "\n".join(_fit(inert(line), measure, width - 2 * _TITLE_MARGIN) for line in lines)
+    text(width / 2, 6, title, ha="center", va="top", fontsize=_TITLE_SIZE, linespacing=1.15)
 
     return TurnChart(figure=fig, title=title, panels=panels, image=img)
+
+
+def _measurer(fig: Figure, size: float) -> Callable[[str], float]:
+    """The width in pixels a line of text takes on the figure's canvas at `size` points."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    prop = FontProperties(size=size)
+    return lambda s: renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+
+def _fit(line: str, measure: Callable[[str], float], width: float) -> str:
+    """`line`, or its start and end around "…", as wide as fits in `width` pixels."""
+    if measure(line) <= width:
+        return line
+    lo, hi = 0, len(line)  # the number of characters kept: lo fits, hi does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if measure(_elide(line, mid)) <= width:
+            lo = mid
+        else:
+            hi = mid
+    return _elide(line, lo)
+
+
+def _elide(line: str, keep: int) -> str:
+    head = keep - keep // 2
+    return line[:head] + "…" + (line[len(line) - keep // 2:] if keep // 2 else "")
 
 
 def save_chart(chart: TurnChart, path: Path) -> None:
@@ -279,15 +314,21 @@ def plot_task(log: TaskLog, expected: list[Grid] | None, run_name: str, out_dir:
 
 
 def evolution_table(task_id: str, rows: list[EvolutionRow]) -> Table:
-    """The per-task table printed after plotting: turn, test acc, train solved, train avg acc, file."""
+    """The per-task table printed after plotting: turn, test acc, train solved, train avg acc, and a note for a turn
+    without a program (shortened where a sentence ends, wrapped between words). The charts' file names are too long
+    for a column: `plot` prints them under the table, one to a line."""
     table = Table(title=Text(f"task {inert(task_id, single_line=True)}"))
     for col in ("turn", "test acc", "train solved", "train avg acc"):
-        table.add_column(col, justify="right")
-    table.add_column("file", overflow="fold")
+        table.add_column(col, justify="right", no_wrap=True)
+    notes = any(r.error for r in rows)
+    if notes:
+        table.add_column("note", overflow="fold", ratio=1)
     for r in rows:
         test = "n/a" if r.test_correct is None else (
             f"{r.test_correct}/{r.test_total} ({_pct(r.test_correct / r.test_total)})" if r.test_total else "0/0")
-        train = (Text(f"{r.train_solved}/{r.train_total}") if not r.error
-                 else Text(inert(r.error[:400], single_line=True)[:60], style="red"))
-        table.add_row(str(r.turn), test, train, _pct(r.train_pixel_accuracy), Text(inert(r.file, single_line=True)))
+        cells = [str(r.turn), test, f"{r.train_solved}/{r.train_total}" if not r.error else "–",
+                 _pct(r.train_pixel_accuracy)]
+        if notes:
+            cells.append(Text(inert(brief(r.error, 240), single_line=True), style="red"))
+        table.add_row(*cells)
     return table

@@ -159,7 +159,8 @@ def arcprize_submission(saved: SavedConfig, logs: Mapping[str, TaskLog], run_nam
     An unknown cost is written as 0 (the format has no other way) with `kwargs.arcbench.cost_known` false.
     """
     client = saved.config.client
-    params = {k: v for k, v in (("temperature", client.temperature), ("max_tokens", client.max_tokens),
+    params = {k: v for k, v in (("temperature", client.temperature),
+                                ("max_tokens", client.max_tokens or client.default_max_tokens),
                                 ("reasoning_effort", client.reasoning_effort)) if v is not None}
     out: dict[str, list[ArcPrizePair]] = {}
     for tid in saved.task_ids:
@@ -192,7 +193,8 @@ def arcprize_submission(saved: SavedConfig, logs: Mapping[str, TaskLog], run_nam
                     reasoning_summary=turn.reasoning,
                     kwargs={**params, "arcbench": {
                         "mode": saved.config.mode, "turns": src.turns, "train_solved": src.train_solved,
-                        "votes": src.votes, "cost_known": log.cost_usd is not None}},
+                        "votes": src.votes, "cost_known": log.cost_usd is not None,
+                        "tokens_known": log.usage.known}},
                     usage=usage, cost=cost, task_id=tid, pair_index=pair_index, test_id=run_name,
                 )))
             pairs.append(ArcPrizePair(**dict(zip(ATTEMPT_KEYS, made, strict=False))))

@@ -3,15 +3,34 @@ console."""
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from arcbench.data.types import Grid, LabelledTask, grid_shape
 from arcbench.inert import inert
+from arcbench.llm.pricing import usd
 from arcbench.report.curves import AnytimeCurve, table_points
 from arcbench.report.palette import ARC_COLORS
 from arcbench.run.records import Aggregate, RunSummary
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def brief(text: str, limit: int = 200) -> str:
+    """`text` on one line in at most about `limit` characters, cut where a sentence ends (else between words), so
+    that what is kept says what happened: "HTTP 400: This model's maximum context length is 2048 tokens. However,
+    you requested 2989 tokens (2689 in the messages, 300 in the completion). …", not "... (2689 in the messages, "."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends and ends[-1] >= limit // 3:
+        return text[:ends[-1]] + " …"
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > limit // 3 else text[:limit]) + " …"
 
 
 def grid_text(grid: Grid) -> Text:
@@ -47,9 +66,18 @@ def task_table(lt: LabelledTask, show_answers: bool = True) -> Table:
 
 
 def money(x: float | None, known: bool = True) -> str:
+    """A cost: `unknown` when no price was known, a `+` when some were not (the amount covers the priced calls)."""
     if x is None:
         return "unknown"
-    return f"${x:.4f}" + ("" if known else "+ (some prices unknown)")
+    return usd(x) + ("" if known else "+ (some prices unknown)")
+
+
+def token_total(total: int, unreported: int, calls: int) -> str:
+    """A token count as people should read it: `unknown` when none of the `calls` reported usage, a lower bound
+    when some did not."""
+    if unreported and unreported >= calls:
+        return "unknown"
+    return f"{total:,}+" if unreported else f"{total:,}"
 
 
 def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = False) -> Table:
@@ -73,8 +101,7 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Solved on turn 1", pct(s.turn1_solved, s.scored_tasks)),
         ("Pixel accuracy", f"{s.pixel_accuracy:.1%}"),
         ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
-        ("Tokens", f"{s.total_tokens:,} (in {s.prompt_tokens:,}, out {s.completion_tokens:,}, "
-                   f"reasoning {s.reasoning_tokens:,})"),
+        ("Tokens", _tokens_row(s)),
         ("Cached input", f"{s.cached_tokens:,} tokens ({s.cache_hit_rate:.1%} of input)"
                          if s.cache_hit_rate is not None else "no input tokens counted"),
         ("Cost", money(s.total_cost, s.cost_known)),
@@ -85,6 +112,10 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]
+    failed = s.api_failures + s.timeout_failures
+    if failed and not scores_only:
+        rows.append(("Scoring", f"the {failed} task(s) that ended on an API failure count as 0 in the score "
+                                "(a repeat-run aggregate leaves them out)"))
     for k, v in rows:
         t.add_row(k, v)
     if s.leaky:
@@ -92,8 +123,18 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
     return t
 
 
+def _tokens_row(s: RunSummary) -> str:
+    if s.tokens_unknown:
+        return "unknown (the server reported no token counts)"
+    text = (f"{token_total(s.total_tokens, s.calls_without_usage, s.calls - s.failed_calls)} (in "
+            f"{s.prompt_tokens:,}, out {s.completion_tokens:,}, reasoning {s.reasoning_tokens:,})")
+    if not s.tokens_known:
+        text += f"; {s.calls_without_usage} of {s.calls - s.failed_calls} calls reported no token counts"
+    return text
+
+
 def aggregate_table(a: Aggregate) -> Table:
-    t = Table(title=f"AGGREGATE over {a.runs} runs (API failures excluded)", title_justify="left")
+    t = Table(title=f"AGGREGATE over {a.runs} runs", title_justify="left")
     for col in ("metric", "mean", "std", "95% CI"):
         t.add_column(col)
     for name, st in (("Turn 1 success", a.turn1_success), ("All turns success", a.all_turns_success),
@@ -105,13 +146,15 @@ def aggregate_table(a: Aggregate) -> Table:
     for r in a.per_run:
         per.add_row(str(r["run"]), str(r["tasks"]), str(r["api_failures"]), f"{r['turn1_success']:.1%}",
                     f"{r['all_turns_success']:.1%}", f"{r['score']:.1%}")
-    return _stack(per, t)
+    rule = Text("Tasks that ended on an API failure are left out of these statistics (each run's own score counts "
+                "them as 0).")
+    return _stack(per, t, rule)
 
 
-def _stack(a: Table, b: Table) -> Table:
+def _stack(*parts: Table | Text) -> Table:
     grid = Table.grid()
-    grid.add_row(a)
-    grid.add_row(b)
+    for part in parts:
+        grid.add_row(part)
     return grid
 
 

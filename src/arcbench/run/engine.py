@@ -8,6 +8,8 @@ the `Strategy` seam and reports progress only to a `RunObserver`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +25,14 @@ from arcbench.run.config import RunConfig, SavedConfig
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
 from arcbench.run.recorder import CallRecorder, replay_cache
 from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, ToolEvent, now_iso
-from arcbench.run.store import JsonlWriter, dump_json, read_model, write_json_atomic, write_text_atomic
+from arcbench.run.store import (
+    JsonlWriter,
+    dump_json,
+    read_model,
+    repeat_dirs,
+    write_json_atomic,
+    write_text_atomic,
+)
 from arcbench.run.summary import aggregate, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
 from arcbench.scoring import score_attempt, score_task, test_oracle
@@ -91,12 +100,15 @@ class _Run:
         self.sandbox = sandbox
         self.observer = observer
         self.totals = totals
+        self._prior_s = 0.0
+        """Wall time of the run's earlier sessions (a resumed run)."""
+        self._session_start = time.monotonic()
         self.strategy = STRATEGIES[config.mode]
         self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config),
                                       options=config.solve)
 
     async def execute(self, tasks: list[LabelledTask]) -> RunSummary:
-        start = time.monotonic()
+        self._session_start = time.monotonic()
         (self.dir / "tasks").mkdir(parents=True, exist_ok=True)
         events_path = self.dir / "events.jsonl"
         replay = replay_cache(events_path)
@@ -108,11 +120,18 @@ class _Run:
         recorder = CallRecorder(self.model, write, replay)
         logs: dict[str, TaskLog] = {}
         pending = []
+        if (self.dir / "summary.json").exists():  # a resumed run that had finished once
+            self._prior_s = read_model(self.dir / "summary.json", RunSummary).wall_time_s
         for lt in tasks:
             path = self._log_path(lt.id)
             if path.exists():
                 log = read_model(path, TaskLog)
-                if log.status not in ("in_progress", "budget_exhausted"):
+                # A session killed before its summary left its time in the logs it wrote last.
+                self._prior_s = max(self._prior_s, log.run_elapsed_s)
+                # A task that ended on a failed call is tried again (a dead server, now back): its calls that
+                # succeeded are replayed from events.jsonl, so only the failed one and what follows are paid for.
+                # A task the budget stopped is finished by a resume with a higher budget.
+                if log.status == "done":
                     logs[lt.id] = log
                     self._task_done(log, replayed=True)
                     continue
@@ -129,12 +148,13 @@ class _Run:
         finally:
             events.close()
         ordered = [logs[lt.id] for lt in tasks]
-        prior = 0.0
-        if (self.dir / "summary.json").exists():  # a resumed run: count the time already spent
-            prior = read_model(self.dir / "summary.json", RunSummary).wall_time_s
-        summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=prior + time.monotonic() - start)
+        summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=self._elapsed())
         write_json_atomic(self.dir / "summary.json", summary)
         return summary
+
+    def _elapsed(self) -> float:
+        """The run's wall time so far: earlier sessions' and this one's."""
+        return self._prior_s + time.monotonic() - self._session_start
 
     def _log_path(self, task_id: str) -> Path:
         return self.dir / "tasks" / f"{task_id}.json"
@@ -165,6 +185,7 @@ class _Run:
                 log.count(turn)
                 self.totals.count(turn.usage, turn.cost_usd)
                 self.totals.errors += turn.error_kind is not None
+                log.run_elapsed_s = self._elapsed()
                 await _save_log(path, log)
                 self.observer.turn(task.id, turn, self.totals)
         except BudgetExhausted:  # no new call may start: the task ends unfinished, for a resume to finish
@@ -183,9 +204,46 @@ class _Run:
                 if t.test:
                     t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
         log.finished_at = now_iso()
+        log.run_elapsed_s = self._elapsed()
         await _save_log(path, log)
         self._task_done(log)
         return log
+
+
+class _Start:
+    """What starting a run made in its directory, so that a start that fails before any call can take it back."""
+
+    def __init__(self, run_dir: Path, made_dir: bool, made_config: bool) -> None:
+        self.run_dir = run_dir
+        self.made_dir = made_dir
+        self.made_config = made_config
+
+    def undo_if_unused(self) -> None:
+        if not self.made_config or any(p.stat().st_size for p in self.run_dir.rglob("events.jsonl")):
+            return
+        if self.made_dir:  # all of it is this start's
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            return
+        # A folder the user made: only what a start writes goes, and only while empty (no call means no task log).
+        for folder in [*repeat_dirs(self.run_dir), self.run_dir]:
+            (folder / "config.json").unlink(missing_ok=True)
+            events = folder / "events.jsonl"
+            if events.is_file() and events.stat().st_size == 0:
+                events.unlink()
+            for empty in (folder / "tasks", folder if folder != self.run_dir else None):
+                if empty is not None:
+                    with contextlib.suppress(OSError):  # not empty: not this start's alone, so it stays
+                        empty.rmdir()
+
+
+def _start(run_dir: Path, config: RunConfig, tasks: list[LabelledTask]) -> _Start:
+    """Make the run directory and its config.json, unless they exist (a resume)."""
+    made_dir = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    made_config = not (run_dir / "config.json").exists()
+    if made_config:
+        write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
+    return _Start(run_dir, made_dir, made_config)
 
 
 async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: list[LabelledTask] | None = None, *,
@@ -209,13 +267,13 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     if config.max_cost_usd is not None:
         budget = Budget(config.max_cost_usd, config, *logged_spend(run_dir))
         model = budget.wrap(model)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "config.json").exists():
-        write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
+    # Everything that can refuse the start is checked before the run directory is made, so that a failed start
+    # leaves nothing behind for later commands to trip over ("already holds a run", "not a run directory").
     await check_reachable(config.client.base_url)
     summaries = []
     with _executor(config) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call
+        started = _start(run_dir, config, tasks)
         try:
             for k in range(1, config.repeat_runs + 1):
                 sub = run_dir if config.repeat_runs == 1 else run_dir / f"run_{k}"
@@ -230,6 +288,11 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
                 finally:
                     watch.finished(summary)
                 summaries.append(summary)
+        except UserError:
+            # A mistake found at the first call (a rejected key, an unknown model): a run that never recorded a
+            # call is not a run. What this start made goes; a folder the user made stays.
+            started.undo_if_unused()
+            raise
         finally:
             await model.aclose()
     agg = None

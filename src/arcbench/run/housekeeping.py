@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from arcbench.errors import UserError
+from arcbench.llm.pricing import usd
 from arcbench.run.config import SavedConfig, read_saved_config
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
 from arcbench.run.store import read_record, repeat_dirs
@@ -276,7 +277,7 @@ def run_lines(runs: Sequence[RunInfo]) -> list[str]:
     header = ("when (UTC)", "run", "dataset / subset", "model", "mode", "tasks", "score", "cost", "state")
     rows = [header]
     for r in runs:
-        cost = "unknown" if r.cost is None else f"${r.cost:.4f}" + ("" if r.cost_known else "+")
+        cost = "unknown" if r.cost is None else usd(r.cost) + ("" if r.cost_known else "+")
         subset = r.subset if len(r.subset) <= _SUBSET_WIDTH else r.subset[:_SUBSET_WIDTH - 1] + "…"
         rows.append((_when(r.created_at), r.name, f"{r.dataset} / {subset}", r.model, r.mode,
                      f"{r.tasks_done}/{r.tasks_total}", "–" if r.score is None else f"{r.score:.1%}", cost,

@@ -87,6 +87,9 @@ class TaskLog(BaseModel):
     timeout_failures: int = 0
     started_at: str = ""
     finished_at: str = ""
+    run_elapsed_s: float = 0.0
+    """The run's wall time (all its sessions) when this log was last written: a run killed before its summary
+    resumes counting from the largest of these, so that its wall time covers every session."""
 
     @property
     def failure(self) -> FailureKind | None:
@@ -146,12 +149,24 @@ class RunSummary(BaseModel):
     """Input tokens the provider served from its prompt cache (part of prompt_tokens)."""
     cache_hit_rate: float | None = None
     """cached_tokens / prompt_tokens; None when no input token was counted."""
+    calls_without_usage: int = 0
+    """Successful calls whose server reported no usage: their tokens are unknown and not in the counts above."""
     total_cost: float | None
     cost_known: bool
     """False when some call's price was unknown: total_cost then covers only the priced calls."""
     leaky: bool
     wall_time_s: float
     tasks: list[TaskSummary]
+
+    @property
+    def tokens_known(self) -> bool:
+        """Every successful call reported its usage: the token counts are the whole."""
+        return self.calls_without_usage == 0
+
+    @property
+    def tokens_unknown(self) -> bool:
+        """No successful call reported its usage: the run's tokens are not known at all (the counts are not 0)."""
+        return self.calls_without_usage > 0 and self.calls_without_usage >= self.calls - self.failed_calls
 
 
 class Stat(BaseModel):

@@ -56,6 +56,7 @@ def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> Ru
         total_tokens=sum(log.usage.total_tokens for log in logs),
         cached_tokens=cached_tokens,
         cache_hit_rate=cached_tokens / prompt_tokens if prompt_tokens else None,
+        calls_without_usage=sum(log.usage.unreported for log in logs),
         total_cost=sum(known) if known or not costs else None,
         cost_known=len(known) == len(costs),
         leaky=leaky,

@@ -91,6 +91,10 @@ class Turn(BaseModel):
     code: str | None = None
     code_source: Literal["answer", "reasoning"] | None = None
     code_note: str = ""
+    code_function: str | None = None
+    """The function run as `transform`: `transform`, or the one the reply defined in its place (None: no code)."""
+    code_placement: Literal["block", "unclosed", "text"] | None = None
+    """Where the code was: a fenced block, a block never closed, or the reply's text outside any block."""
     train: list[ExampleResult] = Field(default_factory=list)
     test: list[TestRun] = Field(default_factory=list)
     train_solved: int = 0
@@ -104,6 +108,8 @@ class Turn(BaseModel):
     latency_s: float = 0.0
     error_kind: FailureKind | None = None
     error_message: str = ""
+    finish_reason: str | None = None
+    """Why the reply ended, as the server said ("length": cut off at the token limit); None when not said."""
     test_scores: list[AttemptScore] | None = None
     """Filled by the scorer after the task ended, for analysis (per-turn charts); never read while solving."""
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
@@ -116,6 +122,11 @@ class Turn(BaseModel):
     """Index of an earlier turn of the same conversation whose training outputs this turn's equal (--max-repeats)."""
     descriptions: list[ExampleDescription] | None = None
     """What describe_input/describe_output returned per training example (--describe-grids)."""
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut off at the token limit."""
+        return self.finish_reason == "length"
 
     @property
     def all_train_correct(self) -> bool:

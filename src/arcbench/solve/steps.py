@@ -18,7 +18,7 @@ from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
 from arcbench.llm import ChatModel, Message, Tool, ToolCall
 from arcbench.llm.tools import assistant_message
-from arcbench.prompts.feedback import feedback_content
+from arcbench.prompts.feedback import ReplyFacts, feedback_content
 from arcbench.prompts.render import task_messages
 from arcbench.prompts.strategies import generalise_message
 from arcbench.prompts.style import Content, PromptStyle, plain_text
@@ -26,13 +26,13 @@ from arcbench.sandbox import ProgramResult, SandboxLimits
 from arcbench.scoring import pixel_accuracy
 from arcbench.solve.describe import describe
 from arcbench.solve.executor import Executor
-from arcbench.solve.extract import extract_code
+from arcbench.solve.extract import extract_code, why_no_code
 from arcbench.solve.hardcode import hardcoding
 from arcbench.solve.options import SolveOptions
 from arcbench.solve.records import ExampleResult, Phase, TestRun, ToolCallRecord, Turn
 
 __all__ = ["BudgetExceeded", "Executor", "SolveContext", "ToolJournal", "conversation", "most_promising",
-           "record_results"]
+           "record_results", "reply_facts"]
 
 MAX_RESULT_MESSAGE_CHARS = 4_000
 """A grid's error message as a turn keeps it: the sandbox's own limit, enforced again here because a forged report
@@ -55,6 +55,17 @@ def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[lis
                      message=clip(r.message, MAX_RESULT_MESSAGE_CHARS), duration_s=r.duration_s)
              for i, r in enumerate(result.results[len(train):])]
     return examples, tests
+
+
+def reply_facts(turn: Turn) -> ReplyFacts:
+    """What the feedback tells the model about its reply besides the results: where its code was found, under
+    which name, or what the reply held when it had no program."""
+    cut = {"truncated": turn.truncated, "completion_tokens": turn.usage.completion_tokens}
+    if turn.code is None:
+        return ReplyFacts(missing=why_no_code(turn.response, turn.reasoning), **cut)
+    return ReplyFacts(function=turn.code_function or "transform", outside_block=turn.code_placement == "text",
+                      unclosed=turn.code_placement == "unclosed", from_reasoning=turn.code_source == "reasoning",
+                      **cut)
 
 
 class ToolJournal(Protocol):
@@ -162,6 +173,7 @@ class SolveContext:
             latency_s=done.latency_s, error_kind=done.error_kind, error_message=done.error_message,
             tool_calls=[ToolCallRecord(id=c.id, name=c.name, arguments=clip(c.arguments, MAX_TOOL_ARGUMENT_CHARS))
                         for c in done.tool_calls],
+            finish_reason=done.finish_reason,
         )
         bisect.insort(self.turns, turn, key=lambda t: t.index)
         if done.provider_items:
@@ -175,8 +187,9 @@ class SolveContext:
         outputs without."""
         found = extract_code(turn.response, turn.reasoning)
         if found is None:
-            turn.code_note = "no python code block defining transform in the reply"
+            turn.code_note = f"the reply held {why_no_code(turn.response, turn.reasoning)}"
             return
+        turn.code_function, turn.code_placement = found.function, found.placement
         await self.run_program(turn, found.code, found.source, found.note)
 
     async def run_program(self, turn: Turn, code: str, source: str = "answer", note: str = "") -> None:
@@ -197,7 +210,8 @@ class SolveContext:
     def feedback_content(self, turn: Turn, *, style: PromptStyle | None = None) -> Content:
         """The turn's training results as the next user message (its text noted on the turn)."""
         results = turn.train if turn.code is not None else None
-        content = feedback_content(self.task.train, results, style or self.style(), turn.descriptions)
+        content = feedback_content(self.task.train, results, reply_facts(turn), style=style or self.style(),
+                                   descriptions=turn.descriptions)
         turn.feedback = plain_text(content)
         return content
 

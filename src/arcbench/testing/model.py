@@ -60,7 +60,7 @@ class ScriptedModel:
             usage=usage_from_body(usage if reply.include_usage else None),
             cost_usd=reply.cost if reply.cost is not None else 0.0,
             cost_source="server" if reply.cost is not None else "free",
-            latency_s=time.monotonic() - started,
+            latency_s=time.monotonic() - started, finish_reason=reply.finish_reason,
             tool_calls=[ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
                         for c in reply.tool_call_dicts()],
         )
@@ -79,6 +79,8 @@ def _failure(reply: Reply) -> tuple[Any, str] | None:
         return "api_error", f"HTTP {reply.status}: {reply.error_message or 'scripted error'}"
     if reply.error_message is not None:
         return "api_error", f"server error: {reply.error_message}"
+    if reply.stream_error is not None:
+        return "api_error", f"HTTP {reply.stream_error.get('code', 500)}: {reply.stream_error.get('message', '')}"
     if reply.garbage:
         return "api_error", "malformed response: the script sends garbage"
     return None

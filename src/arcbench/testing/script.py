@@ -70,6 +70,13 @@ class Reply(BaseModel):
     error_param: str | None = None
     garbage: bool = False
     """Answer 200 with a body that is not a valid completion (truncated JSON, or a broken stream)."""
+    stream_error: dict[str, Any] | None = None
+    """An error object (e.g. `{"code": 400, "message": "the request exceeds the available context size ..."}`).
+    A streamed request gets a 200 event stream that carries it as llama.cpp's server does: an `error:` line (not a
+    `data:` event), then `data: [DONE]`. A plain request gets it as the body of an error status (its `code`, or
+    500)."""
+    stream_error_as_data: bool = False
+    """Send `stream_error` as a `data: {"error": ...}` event instead, as OpenAI-style servers do mid-stream."""
     hang: bool = False
     """Never answer (until the server closes): the client's timeout decides."""
     reset: bool = False

@@ -248,6 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
                      "code": reply.error_code}
             self._send_json(reply.status, {"error": error}, headers)
             return
+        if reply.stream_error is not None and not body.get("stream"):
+            code = reply.stream_error.get("code")
+            self._send_json(code if isinstance(code, int) and 400 <= code < 600 else 500, {"error": reply.stream_error})
+            return
         if self._responses:
             self._answer_responses(reply, body)
             return
@@ -309,7 +313,13 @@ class _Handler(BaseHTTPRequestHandler):
         def event(data: dict[str, Any]) -> None:
             self._chunk(f"data: {json.dumps(data)}\n\n".encode())
 
-        if reply.garbage:
+        if reply.stream_error is not None:
+            if reply.stream_error_as_data:
+                event({"error": reply.stream_error})
+            else:
+                self._chunk(f"error: {json.dumps(reply.stream_error)}\n\n".encode())
+            self._chunk(b"data: [DONE]\n\n")
+        elif reply.garbage:
             event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
             self._chunk(b'data: {"choices": [{"index": 0, "delta": {"content": "trunc\n\n')
         else:
@@ -493,6 +503,7 @@ class ModelResponder:
             reasoning_tokens=done.usage.reasoning_tokens,
             cached_tokens=done.usage.cached_tokens,
             cost=done.cost_usd,
+            finish_reason=done.finish_reason or "stop",
         )
 
     def close(self) -> None:

@@ -244,7 +244,8 @@ def write_outputs(examples: list[TrainingExample], options: TrainingOptions, ext
 
 
 def generate(run_dirs: list[Path], options: TrainingOptions, console: Console, quiet: bool = False) -> TrainingReport:
-    """Read the runs, build the examples (re-executing every program in the sandbox), write the files."""
+    """Read the runs, build the examples (re-executing every program in the sandbox), write the files (none when
+    there is no example: `report.files` is then empty)."""
     extraction = read_runs(run_dirs)
     limits = SandboxLimits(timeout_s=extraction.limits.timeout_s, memory_mb=extraction.limits.memory_mb)
     workers = options.workers
@@ -258,5 +259,6 @@ def generate(run_dirs: list[Path], options: TrainingOptions, console: Console, q
                 return await build_examples(extraction, options, sandbox, progress, in_flight)
 
     examples, report = asyncio.run(go())
-    write_outputs(examples, options, extraction, report)
+    if examples:  # an empty set is not written: the caller says why there is nothing
+        write_outputs(examples, options, extraction, report)
     return report

@@ -71,3 +71,21 @@ def report_table(r: TrainingReport) -> Table:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(r.input_failures.items()))
         table.add_row("  failed runs on single inputs", Text(inert(kinds, single_line=True)))
     return table
+
+
+def why_nothing(r: TrainingReport) -> str:
+    """Why a set with no example came out, in the words of the report's counts and with the option that changes it."""
+    if r.qualified == 0:
+        reasons = ", ".join(f"{n} {inert(REJECTION_TEXT.get(k, k), single_line=True)}"
+                            for k, n in sorted(r.rejected.items(), key=lambda kv: -kv[1]))
+        return f"none of the {r.programs_unique} programs qualified" + (f" ({reasons})" if reasons else "")
+    if r.all_correct_left_out == r.qualified:
+        one = r.qualified == 1
+        return (f"{'the one qualified program' if one else f'all {r.qualified} qualified programs'} already "
+                f"solve{'s' if one else ''} every training example, and such programs are left out unless "
+                "--include-correct keeps them as plain positives")
+    if r.kept == 0:
+        return (f"balancing left nothing: {r.with_correct} program(s) with an originally correct training output, "
+                f"{r.without_correct} without, and it takes as many of each (--include-correct counts programs that "
+                "solve every training example as positives)")
+    return "no example could be built from the programs kept"
