@@ -16,6 +16,16 @@ from tests.run.helpers import FLIPLR, IDENTITY, ROT180, answer, cheat, events, m
 TASK = "6150a2bd"  # a half turn
 
 
+def _as_if_killed_after(run_dir, turns: int) -> None:
+    """Leave the run as a kill would after its first `turns` calls (and their tool results) reached disk."""
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
+    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["turn"] < turns) + "\n")
+    log = task_log(run_dir, TASK)
+    (run_dir / "tasks" / f"{TASK}.json").write_text(
+        TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())
+    (run_dir / "summary.json").unlink()
+
+
 def run(server, tmp_path, *args: str) -> tuple[int, Any]:
     return run_cli(server, tmp_path, "--subset", TASK, *args)
 
@@ -58,13 +68,7 @@ def test_a_resumed_tools_run_replays_tool_results_and_pays_only_for_the_rest(ser
     assert code == 0
     first_requests = [r.body for r in server.chat_requests]
     # As if killed after the first call and its tool result reached disk.
-    lines = (run_dir / "events.jsonl").read_text().splitlines()
-    kept = [ln for ln in lines if json.loads(ln)["turn"] == 0]
-    (run_dir / "events.jsonl").write_text("\n".join(kept) + "\n")
-    log = task_log(run_dir, TASK)
-    (run_dir / "tasks" / f"{TASK}.json").write_text(
-        TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())
-    (run_dir / "summary.json").unlink()
+    _as_if_killed_after(run_dir, turns=1)
     server.clear_requests()
     assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
     again = [r.body for r in server.chat_requests]
@@ -191,12 +195,7 @@ def test_a_resumed_refinement_sends_the_same_prompts_and_pays_only_for_the_rest(
     assert code == 0
     second_round = sorted(json.dumps(r.body) for r in server.chat_requests[2:])
     # As if killed when the first iteration's two calls had reached disk.
-    lines = (run_dir / "events.jsonl").read_text().splitlines()
-    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["turn"] < 2) + "\n")
-    log = task_log(run_dir, TASK)
-    (run_dir / "tasks" / f"{TASK}.json").write_text(
-        TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())
-    (run_dir / "summary.json").unlink()
+    _as_if_killed_after(run_dir, turns=2)
     server.clear_requests()
     assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
     assert sorted(json.dumps(r.body) for r in server.chat_requests) == second_round
