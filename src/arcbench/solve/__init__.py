@@ -7,6 +7,7 @@
 """
 
 from arcbench.solve.extract import ExtractedCode, extract_code
+from arcbench.solve.normalise import normalise_source
 from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
 from arcbench.solve.select import choose_attempts
 from arcbench.solve.solver import Solver, SolveSettings, StopRule, TestOracle
@@ -33,4 +34,5 @@ __all__ = [
     "conversation",
     "extract_code",
     "most_promising",
+    "normalise_source",
 ]
