@@ -52,8 +52,9 @@ class BaselineModel:
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    async def complete(self, messages: list[Message]) -> Completion:
-        """Answer one chat request. A failure of the worker process is returned as an `api_error` completion."""
+    async def complete(self, messages: list[Message], *, n: int = 1) -> Completion:
+        """Answer one chat request. A failure of the worker process is returned as an `api_error` completion. The
+        search is deterministic, so asked for several answers (`n`) it gives one."""
         request = {"model": MODEL_NAME, "messages": messages}
         start = time.monotonic()
         loop = asyncio.get_running_loop()

@@ -172,9 +172,9 @@ class HFChatModel:
                           finish_reason="stop" if ended or len(new) < limit else "length")
 
     async def complete(self, messages: list[Message], *, max_tokens: int | None = None,
-                       temperature: float | None = None) -> Completion:
+                       temperature: float | None = None, n: int = 1) -> Completion:
         """Answer one chat request (in a worker thread). A generation that raises is returned as an `api_error`
-        completion, as a server's 500 would be."""
+        completion, as a server's 500 would be. One answer per request, whatever `n` asks."""
         request: dict[str, Any] = {"model": self.config.model, "messages": messages}
         start = time.monotonic()
         try:
