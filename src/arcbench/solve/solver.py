@@ -34,6 +34,10 @@ class SolveSettings(BaseModel):
     max_turns: int = Field(3, ge=1)
     stop_when: StopRule = "train-correct"
     limits: SandboxLimits = SandboxLimits()
+    n_per_request: int = Field(1, ge=1)
+    """Answers a sampling strategy asks for per request (OpenAI's `n`)."""
+    parallel_requests: int = Field(1, ge=1)
+    """Requests of one task a sampling strategy keeps in flight at once."""
 
 
 class Solver:
@@ -45,7 +49,8 @@ class Solver:
             raise ValueError("the test-correct stop rule needs an oracle")
         self.strategy = strategy
         self.settings = settings
-        self.ctx = SolveContext(task, model, executor, max_turns=settings.max_turns, limits=settings.limits)
+        self.ctx = SolveContext(task, model, executor, max_turns=settings.max_turns, limits=settings.limits,
+                                n_per_request=settings.n_per_request, parallel_requests=settings.parallel_requests)
         self._oracle = oracle if settings.stop_when == "test-correct" else None
         self.stop_reason = ""
         self.failure: FailureKind | None = None
@@ -55,27 +60,52 @@ class Solver:
         return self.ctx.turns
 
     async def turns(self) -> AsyncIterator[Turn]:
-        """Each turn as soon as it is made (its feedback, if the conversation goes on, is added after)."""
-        made = self.strategy.solve(self.ctx)
+        """Each turn as soon as it is made (its feedback, if the conversation goes on, is added after), in the order
+        of `Turn.index`: a turn ready before an earlier one (its request came back first) waits for it.
+
+        When the task ends while requests are still in flight (a strategy sampling in parallel), those are waited
+        for and their turns yielded after the rest: they are paid for, and every answer counts as a candidate."""
+        ctx = self.ctx
+        made = self.strategy.solve(ctx)
         self.stop_reason = "done"
+        ready: set[int] = set()
+        yielded = 0
+        ended = False
         try:
             async for turn in made:
-                yield turn
-                if turn.error_kind is not None:
-                    self.stop_reason = self.failure = turn.error_kind
-                    return
-                if self._stops(turn):
-                    self.stop_reason = _STOP_REASON[self.settings.stop_when]
-                    return
-                if len(self.ctx.turns) >= self.settings.max_turns:
-                    self.stop_reason = "budget"
-                    return
+                ready.add(turn.index)
+                while yielded in ready:
+                    turn = ctx.turns[yielded]
+                    yielded += 1
+                    yield turn
+                    if ended := self._ends(turn, yielded):
+                        break
+                if ended:
+                    break
+        except BaseException:
+            ctx.close()
+            raise
         finally:
             close = getattr(made, "aclose", None)  # an async generator: end it where it waits, now
             if close is not None:
                 await close()
-        if len(self.ctx.turns) >= self.settings.max_turns:
+        for turn in ctx.turns[yielded:]:
+            yield turn
+        if not ended and len(ctx.turns) >= self.settings.max_turns:
             self.stop_reason = "budget"
+
+    def _ends(self, turn: Turn, yielded: int) -> bool:
+        """Whether this turn ends the task, and why (`stop_reason`, `failure`)."""
+        if turn.error_kind is not None:
+            self.stop_reason = self.failure = turn.error_kind
+            return True
+        if self._stops(turn):
+            self.stop_reason = _STOP_REASON[self.settings.stop_when]
+            return True
+        if yielded >= self.settings.max_turns:
+            self.stop_reason = "budget"
+            return True
+        return False
 
     def _stops(self, turn: Turn) -> bool:
         rule = self.settings.stop_when
