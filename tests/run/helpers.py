@@ -7,8 +7,8 @@ from pathlib import Path
 
 from arcbench.data import load_tasks
 from arcbench.prompts.grids import grid_to_text
+from arcbench.run.eventlog import read_call_events
 from arcbench.run.records import RunSummary, TaskLog
-from arcbench.run.store import read_jsonl
 
 ROT180 = "def transform(grid):\n    return [row[::-1] for row in grid[::-1]]\n"
 FLIPLR = "def transform(grid):\n    return [row[::-1] for row in grid]\n"
@@ -47,4 +47,5 @@ def task_log(run_dir: Path, task_id: str) -> TaskLog:
 
 
 def events(run_dir: Path) -> list[dict]:
-    return read_jsonl(run_dir / "events.jsonl")
+    """Every call of the run, whole (as dicts), whatever form events.jsonl holds them in."""
+    return [e.model_dump() for e in read_call_events(run_dir / "events.jsonl")]

@@ -67,4 +67,6 @@ def validation_line(e: ValidationError, flags: Mapping[str, str]) -> str:
     msg = msg[0].lower() + msg[1:] if msg else msg
     got = first.get("input")
     shown = f" (got {got!r})" if "(got " not in msg and not isinstance(got, dict) else ""
+    if not field:  # a rule between settings: its message names them
+        return msg
     return f"{name}: {msg}{shown}"

@@ -71,12 +71,18 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Tasks fully solved", pct(s.tasks_fully_solved, s.scored_tasks)),
         ("Solved on turn 1", pct(s.turn1_solved, s.scored_tasks)),
         ("Pixel accuracy", f"{s.pixel_accuracy:.1%}"),
-        ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
+        ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)" if s.calls in (0, s.total_turns)
+         else f"{s.total_turns} answers from {s.calls:,} model calls ({s.failed_calls} failed)"),
         ("Tokens", f"{s.total_tokens:,} (in {s.prompt_tokens:,}, out {s.completion_tokens:,}, "
                    f"reasoning {s.reasoning_tokens:,})"),
         ("Cost", money(s.total_cost, s.cost_known)),
         ("Wall time", f"{s.wall_time_s:.1f}s"),
     ]
+    if s.executions or s.executions_saved:
+        rows.insert(9, ("Programs run", f"{s.executions:,} ({s.executions_saved:,} duplicates not run again)"))
+    for e in s.endpoints:
+        rows.append((f"Endpoint {inert(e.url, single_line=True, markup=True)}",
+                     f"{e.calls:,} calls answered, {e.failed_attempts:,} failed attempts, taken out {e.taken_out}x"))
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]

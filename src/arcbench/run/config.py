@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from arcbench import __version__
 from arcbench.errors import UserError
@@ -18,6 +26,7 @@ from arcbench.prompts.render import template_hash
 from arcbench.run.records import now_iso
 from arcbench.run.store import read_record
 from arcbench.solve import STRATEGIES, StopRule
+from arcbench.solve.strategy import DEFAULT_MAX_BUDGET
 
 
 def _known_strategy(name: str) -> str:
@@ -42,8 +51,8 @@ class RunConfig(BaseModel):
     data_dir: str | None = None
     limit: int | None = Field(None, ge=1)
     """Only the first N tasks of the subset."""
-    max_turns: int = Field(3, ge=1, le=100)
-    """Model calls per task."""
+    max_turns: int = Field(3, ge=1, le=10_000)
+    """Model answers (turns, samples) per task; each strategy takes at most its `max_budget` (feedback 100)."""
     mode: Mode = "feedback"
     max_workers: int = Field(1, ge=1, le=512)
     """Tasks in flight at once."""
@@ -54,6 +63,19 @@ class RunConfig(BaseModel):
     output_dir: str = "runs"
     quiet: bool = False
     client: ClientConfig = Field(default_factory=ClientConfig)
+    n_per_request: int = Field(1, ge=1, le=128)
+    """Answers asked for per request by sampling strategies (OpenAI's `n`)."""
+    parallel_requests: int = Field(1, ge=1, le=256)
+    """Requests of one task a sampling strategy keeps in flight at once."""
+
+    @model_validator(mode="after")
+    def _budget_fits_the_mode(self) -> RunConfig:
+        cap = getattr(STRATEGIES[self.mode], "max_budget", DEFAULT_MAX_BUDGET)
+        if self.max_turns > cap:
+            most = max(getattr(s, "max_budget", DEFAULT_MAX_BUDGET) for s in STRATEGIES.values())
+            raise ValueError(f"mode {self.mode} takes at most {cap:,} turns per task (got {self.max_turns:,}); "
+                             f"independent sampling takes up to {most:,}")
+        return self
 
     @property
     def leaky(self) -> bool:
@@ -64,7 +86,7 @@ class RunConfig(BaseModel):
 RESUME_SAFE = frozenset({
     "max_workers", "quiet", "client.concurrency", "client.rate_limit_delay_s", "client.timeout_s",
     "client.max_attempts", "client.base_url", "client.api_key_env", "client.stream", "client.backoff_base_s",
-    "client.backoff_max_s", "client.retry_after_max_s",
+    "client.backoff_max_s", "client.retry_after_max_s", "client.more_base_urls", "parallel_requests",
 })
 """Settings a resumed run may change: how calls are made and shown (workers, pacing, timeouts, retries, where the
 server is), never what is measured (model, strategy, tasks, budgets, prompts, prices, sandbox limits)."""

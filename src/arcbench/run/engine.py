@@ -8,6 +8,7 @@ the `Strategy` seam and reports progress only to a `RunObserver`.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -16,15 +17,17 @@ from pydantic import BaseModel
 from arcbench.data import LabelledTask, load_pool, load_tasks
 from arcbench.data.loading import all_tasks
 from arcbench.errors import UserError
-from arcbench.llm import ChatModel, check_reachable
+from arcbench.llm import ChatModel, ClientConfig, Notice, check_reachable
+from arcbench.llm.reachability import unreachable
 from arcbench.run.config import RunConfig, SavedConfig
+from arcbench.run.eventlog import read_replay
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
-from arcbench.run.recorder import CallRecorder, replay_cache
-from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, now_iso
-from arcbench.run.store import JsonlWriter, dump_json, read_model, write_json_atomic, write_text_atomic
-from arcbench.run.summary import aggregate, summarize
+from arcbench.run.recorder import CallRecorder
+from arcbench.run.records import Aggregate, RunSummary, TaskLog, compact_task_log, now_iso
+from arcbench.run.store import JsonlWriter, read_model, read_record, write_json_atomic, write_text_atomic
+from arcbench.run.summary import TaskDigest, aggregate, digest, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
-from arcbench.scoring import score_attempt, score_task, test_oracle
+from arcbench.scoring import AttemptScore, score_attempt, score_task, test_oracle
 from arcbench.solve import STRATEGIES, Solver, SolveSettings, choose_attempts
 
 
@@ -55,8 +58,29 @@ async def _save_log(path: Path, log: TaskLog) -> None:
     some disks, thousands per run) go to a thread. Not fsynced: every call behind a turn is already durable in
     events.jsonl, which a resume replays.
     """
-    text = dump_json(log, pretty=False)
+    text = json.dumps(compact_task_log(log), separators=(",", ":"))
     await asyncio.to_thread(write_text_atomic, path, text, False)
+
+
+class _SaveSchedule:
+    """When an unfinished task's log is rewritten: after its 1st, 2nd, 4th, 8th... turn, and at least every
+    `_SAVE_EVERY_S` while it gets turns. Rewriting after every turn costs the square of the turns (a thousand samples
+    rewrite a growing file a thousand times); doubling keeps the writing within twice the final log, and events.jsonl,
+    not the task log, is what a resume reads."""
+
+    def __init__(self) -> None:
+        self._saved_turns = 0
+        self._saved_at = time.monotonic()
+
+    def due(self, turns: int) -> bool:
+        if turns - self._saved_turns >= max(1, self._saved_turns) or time.monotonic() - self._saved_at >= \
+                _SAVE_EVERY_S:
+            self._saved_turns, self._saved_at = turns, time.monotonic()
+            return True
+        return False
+
+
+_SAVE_EVERY_S = 10.0
 
 
 def _limits(config: RunConfig) -> SandboxLimits:
@@ -75,48 +99,50 @@ class _Run:
         self.observer = observer
         self.totals = totals
         self.strategy = STRATEGIES[config.mode]
-        self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config))
+        self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config),
+                                      n_per_request=config.n_per_request, parallel_requests=config.parallel_requests)
 
     async def execute(self, tasks: list[LabelledTask]) -> RunSummary:
         start = time.monotonic()
         (self.dir / "tasks").mkdir(parents=True, exist_ok=True)
         events_path = self.dir / "events.jsonl"
-        replay = replay_cache(events_path)
-        events = JsonlWriter(events_path)
-
-        async def write(event: CallEvent) -> None:
-            await events.append_durable(event)
-
-        recorder = CallRecorder(self.model, write, replay)
-        logs: dict[str, TaskLog] = {}
+        digests: dict[str, TaskDigest] = {}  # a finished task is kept as its digest: its turns can be many
         pending = []
         for lt in tasks:
             path = self._log_path(lt.id)
             if path.exists():
-                log = read_model(path, TaskLog)
+                log = read_record(path, TaskLog, "task log")
                 if log.status != "in_progress":
-                    logs[lt.id] = log
+                    digests[lt.id] = digest(log)
                     self._task_done(log, replayed=True)
                     continue
             pending.append(lt)
-
+        replay = read_replay(events_path, {lt.id for lt in pending})
+        events = JsonlWriter(events_path)
+        urls = self.config.client.base_urls
+        recorder = CallRecorder(self.model, events.append_all_durable, replay, on_notice=self._notice,
+                                endpoints=[u for u in urls if u] if len(urls) > 1 else None)
         gate = asyncio.Semaphore(self.config.max_workers)
 
         async def one(lt: LabelledTask) -> None:
             async with gate:
-                logs[lt.id] = await self._solve(lt, recorder)
+                digests[lt.id] = digest(await self._solve(lt, recorder))
 
         try:
             await asyncio.gather(*(one(lt) for lt in pending))
         finally:
             events.close()
-        ordered = [logs[lt.id] for lt in tasks]
+        ordered = [digests[lt.id] for lt in tasks]
         prior = 0.0
         if (self.dir / "summary.json").exists():  # a resumed run: count the time already spent
             prior = read_model(self.dir / "summary.json", RunSummary).wall_time_s
         summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=prior + time.monotonic() - start)
+        summary.endpoints = list(recorder.endpoints.values())
         write_json_atomic(self.dir / "summary.json", summary)
         return summary
+
+    def _notice(self, notice: Notice) -> None:
+        _tell(self.observer, notice.message)
 
     def _log_path(self, task_id: str) -> Path:
         return self.dir / "tasks" / f"{task_id}.json"
@@ -139,12 +165,14 @@ class _Run:
         if self.config.leaky and oracle is None:  # unscored task: nothing to stop on
             settings = settings.model_copy(update={"stop_when": "never"})
         solver = Solver(task, self.strategy, recorder.for_task(task.id), self.sandbox, settings, oracle=oracle)
+        schedule = _SaveSchedule()
         async for turn in solver.turns():
             log.turns.append(turn)
             log.count(turn)
             self.totals.count(turn.usage, turn.cost_usd)
             self.totals.errors += turn.error_kind is not None
-            await _save_log(path, log)
+            if schedule.due(len(log.turns)):
+                await _save_log(path, log)
             self.observer.turn(task.id, turn, self.totals)
 
         # Attempts are fixed here, from training results and votes only; the scorer sees test outputs after.
@@ -155,13 +183,41 @@ class _Run:
         log.timeout_failures = sum(t.error_kind == "timeout" for t in log.turns)
         if lt.test_outputs is not None:
             log.score = score_task(task.id, [[a.output for a in att] for att in log.attempts], lt.test_outputs)
+            scored: dict[int, list[AttemptScore]] = {}  # a program that was not run again has its runner's scores
             for t in log.turns:
                 if t.test:
-                    t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
+                    runner = t.same_program_as if t.same_program_as is not None else t.index
+                    if runner not in scored:
+                        scored[runner] = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs,
+                                                                                      strict=True)]
+                    t.test_scores = scored[runner]
         log.finished_at = now_iso()
         await _save_log(path, log)
         self._task_done(log)
         return log
+
+
+def _tell(observer: RunObserver, message: str) -> None:
+    # An observer written before notices existed has no `notice`: it misses them, and the run goes on.
+    notice = getattr(observer, "notice", None)
+    if notice is not None:
+        notice(message)
+
+
+async def _check_endpoints(client: ClientConfig, observer: RunObserver) -> None:
+    """One endpoint must answer before anything is paid for; of several, one is enough (the others are taken out
+    when they fail, and may come back)."""
+    urls = [u for u in client.base_urls if u]
+    if len(urls) <= 1:
+        await check_reachable(client.base_url)
+        return
+    problems = await asyncio.gather(*(unreachable(u) for u in urls))
+    if all(problems):
+        raise UserError(f"none of the {len(urls)} endpoints can be reached ({problems[0]}): are the servers running? "
+                        "check --base-url")
+    for url, problem in zip(urls, problems, strict=True):
+        if problem:
+            _tell(observer, f"endpoint {url} cannot be reached ({problem}): the others start without it")
 
 
 async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: list[LabelledTask] | None = None, *,
@@ -179,7 +235,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (run_dir / "config.json").exists():
         write_json_atomic(run_dir / "config.json", SavedConfig.for_run(config, [t.id for t in tasks]))
-    await check_reachable(config.client.base_url)
+    await _check_endpoints(config.client, watch)
     summaries = []
     with Sandbox(limits=_limits(config)) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call

@@ -1,41 +1,37 @@
 """Every model call on disk as it happens, and a resumed run that does not pay twice.
 
 The recorder wraps the run's model. Each task gets its own view of it (`for_task`), which stamps every Completion
-with the task and the call's position in it, writes it to events.jsonl as a CallEvent before the strategy sees the
-reply, and on resume answers from the calls already on disk.
+with the task and the call's position in it, writes it to events.jsonl (compact: `arcbench.run.eventlog`) before the
+strategy sees the reply, and on resume answers from the calls already on disk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from typing import Any
 
-from arcbench.llm import ChatModel, Completion, Message
-from arcbench.run.records import CallEvent, now_iso
-from arcbench.run.store import read_jsonl
+from arcbench.llm import ChatModel, Completion, Message, Notice
+from arcbench.run.eventlog import Replay, TaskEvents, chain, count_endpoints
+from arcbench.run.records import EndpointCount, now_iso
 
-Replay = dict[tuple[str, int], CallEvent]
-"""Successful calls already on disk, by (task id, turn index)."""
-
-
-def replay_cache(events_path: Path) -> Replay:
-    """The successful calls of an events.jsonl (empty for a new run)."""
-    cache: Replay = {}
-    for raw in read_jsonl(events_path):
-        if raw.get("type") != "call":
-            continue
-        ev = CallEvent.model_validate(raw)
-        if ev.error_kind is None:
-            cache[(ev.task_id, ev.turn)] = ev
-    return cache
+Sink = Callable[[list[dict[str, Any]]], Awaitable[None]]
+"""Appends lines to events.jsonl durably."""
 
 
 class CallRecorder:
-    def __init__(self, model: ChatModel, write: Callable[[CallEvent], Awaitable[None]],
-                 replay: Replay | None = None) -> None:
+    def __init__(self, model: ChatModel, write: Sink, replay: Replay | None = None, *,
+                 on_notice: Callable[[Notice], None] | None = None, endpoints: list[str] | None = None) -> None:
         self.model = model
         self._write = write
-        self._replay = replay or {}
+        self._replay = replay or Replay()
+        self._on_notice = on_notice
+        self.endpoints: dict[str, EndpointCount] = {u: EndpointCount(url=u) for u in endpoints or []}
+        """Per-endpoint counts of every call of the run, resumed ones included (filled for several endpoints)."""
+        for url, count in self._replay.endpoints.items():
+            mine = self.endpoints.setdefault(url, EndpointCount(url=url))
+            mine.calls += count.calls
+            mine.failed_attempts += count.failed_attempts
+            mine.taken_out += count.taken_out
 
     def for_task(self, task_id: str) -> TaskCalls:
         return TaskCalls(self, task_id)
@@ -44,24 +40,30 @@ class CallRecorder:
 class TaskCalls:
     """The model as one task sees it (a `ChatModel`): calls are numbered in the order they are made.
 
-    A replayed call is matched on (task, turn index, exact messages), so a resumed task retraces its logged turns
-    without paying for them again and makes new calls only where the log ends."""
+    A replayed call is matched on (task, call index, the hash of its exact messages), so a resumed task retraces its
+    logged calls without paying for them again and makes new calls only where the log ends."""
 
     def __init__(self, recorder: CallRecorder, task_id: str) -> None:
         self._recorder = recorder
         self.task_id = task_id
         self._next = 0
+        self._events = TaskEvents(task_id, recorder._replay.known.pop(task_id, None))
 
-    async def complete(self, messages: list[Message]) -> Completion:
+    async def complete(self, messages: list[Message], *, n: int = 1) -> Completion:
         turn = self._next
         self._next += 1
         rec = self._recorder
-        cached = rec._replay.get((self.task_id, turn))
-        if cached is not None and cached.request.get("messages") == messages:
-            return cached
-        done = await rec.model.complete(messages)
-        # The completion is already validated: stamping it needs no second pass over its request and response.
-        await rec._write(CallEvent.model_construct(**dict(done), task_id=self.task_id, turn=turn, time=now_iso()))
+        hashes = chain(messages)
+        cached = rec._replay.calls.pop((self.task_id, turn), None)
+        if cached is not None and hashes and cached.messages_hash == hashes[-1]:
+            self._events.remember(cached.completion, cached.messages_hash)
+            return cached.completion
+        done = await (rec.model.complete(messages, n=n) if n > 1 else rec.model.complete(messages))
+        await rec._write(self._events.lines(done, messages, hashes, turn=turn, time=now_iso()))
+        count_endpoints(rec.endpoints, done)
+        if rec._on_notice is not None:
+            for notice in done.notices:
+                rec._on_notice(notice)
         return done
 
     async def aclose(self) -> None:

@@ -2,8 +2,10 @@
 
 Layout of a run directory:
   config.json          RunConfig + arcbench version + prompt template hash
-  events.jsonl         append-only: one CallEvent per model call (request, response, usage, cost, retries)
-  tasks/<task_id>.json TaskLog, rewritten atomically after every turn
+  events.jsonl         append-only: one line per model call (request, response, usage, cost, retries), written in
+                       the compact form of `arcbench.run.eventlog` (a task's prompt once, then what is new per call)
+  tasks/<task_id>.json TaskLog, rewritten atomically as the task goes (at most about once a second) and when it ends;
+                       repeated texts and a duplicate program's results written once (see `TaskLog`)
   summary.json         RunSummary
   run_<k>/...          the same, per repeat, when --repeat-runs > 1; then aggregate.json at the top
 """
@@ -11,9 +13,9 @@ Layout of a run directory:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from arcbench.data.types import Grid
 from arcbench.llm import Completion, FailureKind, Usage
@@ -21,11 +23,16 @@ from arcbench.scoring import TaskScore
 from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
 
 __all__ = [  # the solve and llm records a task log holds are importable from here too
-    "SCHEMA_VERSION", "Aggregate", "AttemptSource", "CallEvent", "CallStamp", "ExampleResult", "RunSummary", "Stat",
-    "TaskLog", "TaskSummary", "TestRun", "Turn", "Usage", "now_iso",
+    "EVENTS_VERSION", "SCHEMA_VERSION", "TASK_LOG_VERSION", "Aggregate", "AttemptSource", "CallEvent", "CallStamp",
+    "EndpointCount", "ExampleResult", "PromptRecord", "RunSummary", "Stat", "TaskLog", "TaskSummary", "TestRun",
+    "Turn", "Usage", "now_iso",
 ]
 
 SCHEMA_VERSION = 1
+EVENTS_VERSION = 2
+"""events.jsonl lines: 1 = every call with its full request; 2 = compact (`arcbench.run.eventlog`)."""
+TASK_LOG_VERSION = 2
+"""tasks/<id>.json: 1 = every turn in full; 2 = repeated texts and duplicate programs' results written once."""
 
 
 def now_iso() -> str:
@@ -46,11 +53,100 @@ class CallStamp(BaseModel):
 
 class CallEvent(Completion, CallStamp):
     """One model call as it reached disk (a line of events.jsonl): the stamp first, then the model's Completion.
-    Never holds an API key."""
+    Never holds an API key. On disk in the compact form of `arcbench.run.eventlog`; `read_call_events` gives them back
+    whole."""
+
+
+class PromptRecord(BaseModel):
+    """A line of events.jsonl holding messages that calls of a task start from (its prompt), once, by hash."""
+
+    schema_version: int = EVENTS_VERSION
+    type: Literal["prompt"] = "prompt"
+    task_id: str
+    hash: str
+    messages: list[dict[str, Any]]
+
+
+class EndpointCount(BaseModel):
+    """How one endpoint did over a run that spread its calls over several."""
+
+    url: str
+    calls: int = 0
+    """Calls it answered."""
+    failed_attempts: int = 0
+    """Attempts that failed there (each retried elsewhere or later, or the call's last)."""
+    taken_out: int = 0
+    """Times it was taken out of service after failing repeatedly."""
+
+
+_POOLED = ("user_message", "response", "reasoning", "code")
+"""Turn texts a task log writes once when they repeat (the prompt always does; samples often repeat programs)."""
+_POOL_MIN_CHARS = 32
+_SHARED_RESULTS = ("train", "test", "test_scores")
+"""What a turn whose program was not run again (`same_program_as`) shares with the turn that ran it."""
+
+
+def compact_task_log(log: TaskLog) -> dict[str, Any]:
+    """A task log as tasks/<id>.json holds it (version 2): fields at their defaults left out, a text that several
+    turns hold written once in `texts` and named by position ({"$text": i}), and the results of a turn whose program
+    an earlier turn ran left out (they are that turn's). `TaskLog.model_validate` reads it back whole."""
+    data = log.model_dump(exclude_defaults=True, exclude={"turns"})
+    data["schema_version"] = TASK_LOG_VERSION
+    counts: dict[str, int] = {}
+    for t in log.turns:
+        for name in _POOLED:
+            text = getattr(t, name)
+            if text is not None and len(text) >= _POOL_MIN_CHARS:
+                counts[text] = counts.get(text, 0) + 1
+    pool: dict[str, int] = {}
+    turns = []
+    for t in log.turns:
+        shared = t.same_program_as is not None and t.same_program_as < t.index
+        row = t.model_dump(exclude_defaults=True, exclude=set(_SHARED_RESULTS) if shared else None)
+        for name in _POOLED:
+            text = row.get(name)
+            if text is not None and counts.get(text, 0) > 1:
+                row[name] = {"$text": pool.setdefault(text, len(pool))}
+        turns.append(row)
+    if pool:
+        data["texts"] = list(pool)
+    data["turns"] = turns
+    return data
+
+
+def _expand_task_log(data: Any) -> Any:
+    """The whole task log from its compact form (version 2); an older log as it is."""
+    if not isinstance(data, dict) or "turns" not in data:
+        return data
+    version = data.get("schema_version", 1)
+    if type(version) is int and version > TASK_LOG_VERSION:
+        raise ValueError(f"written by a newer arcbench (task log version {version}; this one reads up to "
+                         f"{TASK_LOG_VERSION}): upgrade arcbench to read it")
+    texts = data.get("texts")
+    if not texts and version < 2:
+        return data
+    turns = []
+    for row in data["turns"]:
+        if not isinstance(row, dict):
+            turns.append(row)
+            continue
+        row = dict(row)
+        for name in _POOLED:
+            ref = row.get(name)
+            if isinstance(ref, dict) and type(ref.get("$text")) is int and texts and 0 <= ref["$text"] < len(texts):
+                row[name] = texts[ref["$text"]]
+        source = row.get("same_program_as")
+        if type(source) is int and 0 <= source < len(turns) and isinstance(turns[source], dict):
+            for name in _SHARED_RESULTS:
+                if name not in row and name in turns[source]:
+                    row[name] = turns[source][name]
+        turns.append(row)
+    return {k: v for k, v in data.items() if k != "texts"} | {"turns": turns}
 
 
 class TaskLog(BaseModel):
-    """Everything about one task of a run; rewritten atomically after every turn."""
+    """Everything about one task of a run; rewritten atomically as the task goes. Written compact
+    (`compact_task_log`) and read back whole, whichever version wrote it."""
 
     schema_version: int = SCHEMA_VERSION
     task_id: str
@@ -70,6 +166,11 @@ class TaskLog(BaseModel):
     timeout_failures: int = 0
     started_at: str = ""
     finished_at: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole(cls, data: Any) -> Any:
+        return _expand_task_log(data)
 
     @property
     def failure(self) -> FailureKind | None:
@@ -129,6 +230,13 @@ class RunSummary(BaseModel):
     leaky: bool
     wall_time_s: float
     tasks: list[TaskSummary]
+    executions: int = 0
+    """Programs run in the sandbox (each distinct program once per task)."""
+    executions_saved: int = 0
+    """Programs not run because the same program (after normalisation) had already run for the task: their results
+    were reused, and they still count as votes."""
+    endpoints: list[EndpointCount] = Field(default_factory=list)
+    """Per endpoint, when the run spread its calls over several (`--base-url` given more than once)."""
 
 
 class Stat(BaseModel):
