@@ -7,7 +7,7 @@
 """
 
 from arcbench.solve.extract import ExtractedCode, extract_code
-from arcbench.solve.normalise import normalise_source
+from arcbench.solve.normalise import normalise_source, program_key
 from arcbench.solve.records import AttemptSource, ExampleResult, TestRun, Turn
 from arcbench.solve.select import choose_attempts
 from arcbench.solve.solver import Solver, SolveSettings, StopRule, TestOracle
@@ -35,4 +35,5 @@ __all__ = [
     "extract_code",
     "most_promising",
     "normalise_source",
+    "program_key",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
@@ -17,8 +17,8 @@ from arcbench.prompts.feedback import render_feedback
 from arcbench.prompts.render import task_messages
 from arcbench.sandbox import ProgramResult, SandboxLimits
 from arcbench.scoring import pixel_accuracy
-from arcbench.solve.extract import extract_code
-from arcbench.solve.normalise import normalise_source
+from arcbench.solve.extract import ExtractedCode, extract_code
+from arcbench.solve.normalise import program_key
 from arcbench.solve.records import ExampleResult, TestRun, Turn
 
 MAX_RESULT_MESSAGE_CHARS = 4_000
@@ -40,6 +40,16 @@ def record_results(train: Sequence[Example], result: ProgramResult) -> tuple[lis
                      message=clip(r.message, MAX_RESULT_MESSAGE_CHARS), duration_s=r.duration_s)
              for i, r in enumerate(result.results[len(train):])]
     return examples, tests
+
+
+class _Run(NamedTuple):
+    """A program's results on a task, as every turn with that program records them."""
+
+    train: list[ExampleResult]
+    test: list[TestRun]
+    total: int
+    solved: int
+    pixel_accuracy: float
 
 
 class Executor(Protocol):
@@ -81,10 +91,12 @@ class SolveContext:
         self._asked = 0
         """Answers asked for by requests still in flight: the budget counts them as spent."""
         self._next_sample = 0
+        self._found: dict[tuple[str, str | None], ExtractedCode | None] = {}
+        """Reply (answer, reasoning) -> the program in it: samples often repeat a reply word for word."""
         self._keys: dict[str, str] = {}
-        """Program text -> normalised key (normalising parses the program: once per distinct text)."""
-        self._runs: dict[str, tuple[int, asyncio.Future[tuple[list[ExampleResult], list[TestRun]]]]] = {}
-        """Normalised program -> (index of the turn that ran it, its results): each program is run once per task."""
+        """Program text -> its `program_key` (computed once per distinct text)."""
+        self._runs: dict[str, tuple[int, asyncio.Future[_Run]]] = {}
+        """Program key -> (index of the turn that ran it, its results): each program is run once per task."""
 
     def opening(self) -> list[Message]:
         """The messages that start every conversation about the task."""
@@ -134,10 +146,11 @@ class SolveContext:
             self.turns.append(turn)
             turns.append(turn)
         if done.error_kind is None:
-            if len(turns) == 1:
-                await self.execute(turns[0])
-            else:
-                await asyncio.gather(*(self.execute(t) for t in turns))
+            # Every distinct program of the reply starts running before any is waited for.
+            runs = [self._start(t) for t in turns]
+            for turn, run in zip(turns, runs, strict=True):
+                if run is not None:
+                    await self._finish(turn, run)
         return turns
 
     def _new_sample(self) -> int:
@@ -182,33 +195,47 @@ class SolveContext:
 
     async def execute(self, turn: Turn) -> None:
         """Find the program in the turn's reply and record its results: training outputs with correctness, test
-        outputs without. A program that an earlier turn of the task already ran (after normalisation) is not run
-        again: its results are reused (`same_program_as`)."""
-        found = extract_code(turn.response, turn.reasoning)
+        outputs without. A program that an earlier turn of the task already ran (the same `program_key`: the same
+        program after normalisation) is not run again: its results are reused (`same_program_as`)."""
+        run = self._start(turn)
+        if run is not None:
+            await self._finish(turn, run)
+
+    def _start(self, turn: Turn) -> asyncio.Future[_Run] | None:
+        """The turn's program found and its run started (or the run of the same program found); None when the
+        reply holds no program."""
+        reply = (turn.response, turn.reasoning)
+        if reply in self._found:
+            found = self._found[reply]
+        else:
+            found = self._found[reply] = extract_code(*reply)
         if found is None:
             turn.code_note = "no python code block defining transform in the reply"
-            return
+            return None
         turn.code, turn.code_source, turn.code_note = found.code, found.source, found.note
         key = self._keys.get(found.code)
         if key is None:
-            key = self._keys[found.code] = normalise_source(found.code)
+            key = self._keys[found.code] = program_key(found.code)
         run = self._runs.get(key)
         if run is None:
             run = self._runs[key] = (turn.index, asyncio.ensure_future(self._run(found.code)))
         else:
             turn.same_program_as = run[0]
-        # Shielded: the first turn to ask may be cancelled while others wait on the same run.
-        turn.train, turn.test = await asyncio.shield(run[1])
-        train = self.task.train
-        turn.train_total = len(train)
-        turn.train_solved = sum(e.correct for e in turn.train)
-        turn.train_pixel_accuracy = sum(e.pixel_accuracy for e in turn.train) / len(train)
+        return run[1]
 
-    async def _run(self, code: str) -> tuple[list[ExampleResult], list[TestRun]]:
+    async def _finish(self, turn: Turn, run: asyncio.Future[_Run]) -> None:
+        # Shielded: the first turn to wait may be cancelled while others wait on the same run.
+        ran = run.result() if run.done() else await asyncio.shield(run)
+        turn.train, turn.test = ran.train, ran.test
+        turn.train_total, turn.train_solved, turn.train_pixel_accuracy = ran.total, ran.solved, ran.pixel_accuracy
+
+    async def _run(self, code: str) -> _Run:
         train = self.task.train
         grids = [ex.input for ex in train] + list(self.task.test_inputs)
         result = await self.executor.run(code, grids, self.limits)
-        return record_results(train, result)
+        examples, tests = record_results(train, result)
+        return _Run(examples, tests, len(train), sum(e.correct for e in examples),
+                    sum(e.pixel_accuracy for e in examples) / len(train))
 
     def close(self) -> None:
         """Cancel program runs nobody waits for any more (the task ended by an error or a cancellation)."""
