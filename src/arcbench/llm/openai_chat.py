@@ -9,7 +9,6 @@ the model refuses) raise UserError. The API key lives only inside the HTTP clien
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import math
 import random
@@ -155,8 +154,10 @@ class OpenAIChatModel:
     def build_request(self, messages: list[Message], n: int = 1) -> dict[str, Any]:
         """The JSON body sent for these messages: what the endpoint expects for the configured options."""
         c = self.config
-        # A copy: the caller goes on appending to its conversation, the event must keep what was sent.
-        body: dict[str, Any] = {"model": c.model, "messages": copy.deepcopy(messages)}
+        # A copy: the caller goes on with its conversation, the event must keep what was sent. Strategies build each
+        # conversation as a new list of messages and never edit a message's text in place, so copying each message
+        # is enough (a deep copy of every conversation cost more than the rest of building a request).
+        body: dict[str, Any] = {"model": c.model, "messages": [dict(m) for m in messages]}
         if n > 1 and self._n_ok:
             body["n"] = n
         if c.temperature is not None:

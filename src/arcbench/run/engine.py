@@ -63,24 +63,27 @@ async def _save_log(path: Path, log: TaskLog) -> None:
 
 
 class _SaveSchedule:
-    """When an unfinished task's log is rewritten: after its 1st, 2nd, 4th, 8th... turn, and at least every
-    `_SAVE_EVERY_S` while it gets turns. Rewriting after every turn costs the square of the turns (a thousand samples
-    rewrite a growing file a thousand times); doubling keeps the writing within twice the final log, and events.jsonl,
-    not the task log, is what a resume reads."""
+    """When an unfinished task's log is rewritten (it is always written when the task ends): once its turns have
+    doubled since the last write and `_SAVE_AFTER_S` has passed, or `_SAVE_EVERY_S` has. Rewriting after every turn
+    cost the square of the turns (a thousand samples rewrote a growing file a thousand times) and, for short tasks,
+    more CPU than their calls; this keeps the writing within about twice the final log. events.jsonl, not the task
+    log, is what a resume reads."""
 
     def __init__(self) -> None:
         self._saved_turns = 0
         self._saved_at = time.monotonic()
 
     def due(self, turns: int) -> bool:
-        if turns - self._saved_turns >= max(1, self._saved_turns) or time.monotonic() - self._saved_at >= \
-                _SAVE_EVERY_S:
+        waited = time.monotonic() - self._saved_at
+        if (waited >= _SAVE_AFTER_S and turns - self._saved_turns >= max(1, self._saved_turns)) or \
+                waited >= _SAVE_EVERY_S:
             self._saved_turns, self._saved_at = turns, time.monotonic()
             return True
         return False
 
 
-_SAVE_EVERY_S = 10.0
+_SAVE_AFTER_S = 5.0
+_SAVE_EVERY_S = 30.0
 
 
 def _limits(config: RunConfig) -> SandboxLimits:

@@ -44,9 +44,19 @@ _FROM_RESPONSE = frozenset({"request", "response", "content", "reasoning", "more
 
 
 def extend(prefix_hash: str, message: Message) -> str:
-    """The hash of a conversation whose hash was `prefix_hash`, with `message` appended."""
-    text = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(prefix_hash.encode() + text.encode(), digest_size=16).hexdigest()
+    """The hash of a conversation whose hash was `prefix_hash`, with `message` appended.
+
+    A plain message (a role and a text) is hashed as `role NUL text`, every other one as its canonical JSON (which
+    starts with `{`, so the two never meet): a prompt is hashed on every call, and JSON-encoding it cost more than the
+    hash."""
+    role, content = message.get("role"), message.get("content")
+    if len(message) == 2 and type(role) is str and type(content) is str and "\0" not in role:
+        data = f"{role}\0{content}".encode()
+    else:
+        data = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    h = hashlib.blake2b(prefix_hash.encode(), digest_size=16)
+    h.update(data)
+    return h.hexdigest()
 
 
 def chain(messages: Sequence[Message], start: str = EMPTY) -> list[str]:
@@ -69,8 +79,8 @@ def _reply_message(choice: Choice) -> Message:
     return {"role": "assistant", "content": choice.content}
 
 
-def _response_texts(response: dict[str, Any] | None) -> list[Choice] | None:
-    """The answers a raw response holds, read as the client reads them; None when it holds none."""
+def _response_texts(response: dict[str, Any] | None) -> list[tuple[str, str | None]] | None:
+    """The answers a raw response holds, (content, reasoning) as the client reads them; None when it holds none."""
     if not isinstance(response, dict):
         return None
     choices = response.get("choices")
@@ -81,8 +91,7 @@ def _response_texts(response: dict[str, Any] | None) -> list[Choice] | None:
         message = c.get("message") if isinstance(c, dict) else None
         if not isinstance(message, dict):
             return None
-        content, reasoning = message_text(message)
-        out.append(Choice(content=content, reasoning=reasoning))
+        out.append(message_text(message))
     return out
 
 
@@ -128,7 +137,8 @@ def call_line(done: Completion, task_id: str, turn: int, time: str, base: str,
     line["request"] = request
     if done.response is not None:
         line["response"] = done.response
-    if _response_texts(done.response) != done.choices:
+    if _response_texts(done.response) != [(done.content, done.reasoning), *((c.content, c.reasoning)
+                                                                             for c in done.more_choices)]:
         line["content"] = done.content
         if done.reasoning is not None:
             line["reasoning"] = done.reasoning
@@ -154,8 +164,8 @@ def _completion_fields(line: dict[str, Any]) -> dict[str, Any]:
     if "content" not in data:
         texts = _response_texts(data.get("response"))
         if texts:
-            data["content"], data["reasoning"] = texts[0].content, texts[0].reasoning
-            data["more_choices"] = [c.model_dump() for c in texts[1:]]
+            data["content"], data["reasoning"] = texts[0]
+            data["more_choices"] = [{"content": c, "reasoning": r} for c, r in texts[1:]]
     if "usage" not in data:
         usage = data["response"].get("usage") if isinstance(data.get("response"), dict) else None
         data["usage"] = usage_from_body(usage if isinstance(usage, dict) else None).model_dump()

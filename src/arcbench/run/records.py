@@ -90,27 +90,27 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
     """A task log as tasks/<id>.json holds it (version 2): fields at their defaults left out, a text that several
     turns hold written once in `texts` and named by position ({"$text": i}), and the results of a turn whose program
     an earlier turn ran left out (they are that turn's). `TaskLog.model_validate` reads it back whole."""
-    data = log.model_dump(exclude_defaults=True, exclude={"turns"})
+    # One dump of the whole log, the shared results left out by index, costs far less than a dump per turn.
+    shared = {t.index: set(_SHARED_RESULTS) for t in log.turns
+              if t.same_program_as is not None and t.same_program_as < t.index}
+    data = log.model_dump(mode="json", exclude_defaults=True, exclude={"turns": shared} if shared else None)
     data["schema_version"] = TASK_LOG_VERSION
+    rows: list[dict[str, Any]] = data.get("turns", [])
     counts: dict[str, int] = {}
-    for t in log.turns:
+    for row in rows:
         for name in _POOLED:
-            text = getattr(t, name)
+            text = row.get(name)
             if text is not None and len(text) >= _POOL_MIN_CHARS:
                 counts[text] = counts.get(text, 0) + 1
     pool: dict[str, int] = {}
-    turns = []
-    for t in log.turns:
-        shared = t.same_program_as is not None and t.same_program_as < t.index
-        row = t.model_dump(exclude_defaults=True, exclude=set(_SHARED_RESULTS) if shared else None)
+    for row in rows:
         for name in _POOLED:
             text = row.get(name)
             if text is not None and counts.get(text, 0) > 1:
                 row[name] = {"$text": pool.setdefault(text, len(pool))}
-        turns.append(row)
     if pool:
         data["texts"] = list(pool)
-    data["turns"] = turns
+    data["turns"] = rows
     return data
 
 
