@@ -80,10 +80,15 @@ class EndpointCount(BaseModel):
 
 
 _POOLED = ("user_message", "response", "reasoning", "code")
-"""Turn texts a task log writes once when they repeat (the prompt always does; samples often repeat programs)."""
+"""Turn texts a task log writes once when they repeat (the prompt always does; samples often repeat programs). A
+program that is not repeated is written as its place in the reply it came from."""
 _POOL_MIN_CHARS = 32
 _SHARED_RESULTS = ("train", "test", "test_scores")
 """What a turn whose program was not run again (`same_program_as`) shares with the turn that ran it."""
+_PER_CALL = ("call_id", "user_message", "turn_in_sample", "phase", "usage", "cost_usd", "latency_s", "error_kind",
+             "error_message")
+"""What the answers of one call usually share: a turn after the first of its call (`choice` > 0) leaves out those
+equal to the turn before it."""
 
 
 def compact_task_log(log: TaskLog) -> dict[str, Any]:
@@ -96,6 +101,19 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
     data = log.model_dump(mode="json", exclude_defaults=True, exclude={"turns": shared} if shared else None)
     data["schema_version"] = TASK_LOG_VERSION
     rows: list[dict[str, Any]] = data.get("turns", [])
+    for k, (turn, row) in enumerate(zip(log.turns, rows, strict=True)):
+        if turn.choice > 0 and k > 0:
+            before = log.turns[k - 1]
+            for name in _PER_CALL:
+                value = getattr(turn, name)
+                if value == getattr(before, name):
+                    row.pop(name, None)
+                elif name not in row:  # a default that differs from the turn before: said, or it would be inherited
+                    row[name] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        elif row.get("turn_in_sample") == 1:
+            del row["turn_in_sample"]
+        if row.get("sample") == turn.index:
+            del row["sample"]
     counts: dict[str, int] = {}
     for row in rows:
         for name in _POOLED:
@@ -104,14 +122,50 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
                 counts[text] = counts.get(text, 0) + 1
     pool: dict[str, int] = {}
     for row in rows:
+        code = row.get("code")
+        if code is not None and counts.get(code, 0) <= 1:
+            # A program is a block of the reply: written as where it is in the reply, not again.
+            row["code"] = _as_slice(code, row) or code
+        # The common values of two fields are left out; a value that would be read back as one of them is said.
+        if row.get("code_source") == "answer":
+            del row["code_source"]
+        elif "code" in row and "code_source" not in row:
+            row["code_source"] = None
+        if "train" in row:
+            if row.get("train_total", 0) == len(row["train"]):
+                row.pop("train_total", None)
+            else:
+                row.setdefault("train_total", 0)
         for name in _POOLED:
             text = row.get(name)
-            if text is not None and counts.get(text, 0) > 1:
+            if isinstance(text, str) and counts.get(text, 0) > 1:
                 row[name] = {"$text": pool.setdefault(text, len(pool))}
     if pool:
         data["texts"] = list(pool)
     data["turns"] = rows
     return data
+
+
+def _as_slice(code: str, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The program as a place in the turn's reply (or reasoning), when it is one (but for its trailing newlines)."""
+    body = code.rstrip("\n")
+    if len(body) < _POOL_MIN_CHARS:
+        return None
+    for name in ("response", "reasoning"):
+        text = row.get(name)
+        at = text.find(body) if isinstance(text, str) else -1
+        if at >= 0:
+            return {"$in": name, "at": at, "len": len(body), "then": code[len(body):]}
+    return None
+
+
+def _from_slice(ref: Any, row: dict[str, Any]) -> Any:
+    if not (isinstance(ref, dict) and ref.get("$in") in ("response", "reasoning")):
+        return ref
+    text, at, length, then = row.get(ref["$in"]), ref.get("at"), ref.get("len"), ref.get("then", "")
+    if not (isinstance(text, str) and type(at) is int and type(length) is int and isinstance(then, str)):
+        return ref  # not a reference this version wrote: validation names the field
+    return text[at:at + length] + then
 
 
 def _expand_task_log(data: Any) -> Any:
@@ -125,16 +179,29 @@ def _expand_task_log(data: Any) -> Any:
     texts = data.get("texts")
     if not texts and version < 2:
         return data
-    turns = []
+    turns: list[Any] = []
     for row in data["turns"]:
         if not isinstance(row, dict):
             turns.append(row)
             continue
         row = dict(row)
+        if version >= 2:
+            row.setdefault("sample", row.get("index"))
+            if type(row.get("choice")) is int and row["choice"] > 0 and turns and isinstance(turns[-1], dict):
+                for name in _PER_CALL:  # left out when equal to the turn before (whole by now)
+                    if name not in row and name in turns[-1]:
+                        row[name] = turns[-1][name]
+            row.setdefault("turn_in_sample", 1)
         for name in _POOLED:
             ref = row.get(name)
             if isinstance(ref, dict) and type(ref.get("$text")) is int and texts and 0 <= ref["$text"] < len(texts):
                 row[name] = texts[ref["$text"]]
+        if "code" in row:
+            row["code"] = _from_slice(row["code"], row)
+            if version >= 2:
+                row.setdefault("code_source", "answer")
+        if version >= 2 and isinstance(row.get("train"), list):
+            row.setdefault("train_total", len(row["train"]))
         source = row.get("same_program_as")
         if type(source) is int and 0 <= source < len(turns) and isinstance(turns[source], dict):
             for name in _SHARED_RESULTS:
