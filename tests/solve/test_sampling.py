@@ -3,32 +3,15 @@ distinct program run once. Driven by the in-memory model and the real sandbox.""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
-import pytest
-
-from arcbench.data import LabelledTask, load_tasks
+from arcbench.data import LabelledTask
 from arcbench.data.types import Grid
 from arcbench.llm import ChatModel, Completion, Message
 from arcbench.sandbox import ProgramResult, Sandbox, SandboxLimits
 from arcbench.solve import STRATEGIES, Solver, SolveSettings, StopRule, choose_attempts
 from arcbench.testing import ScriptedModel
-from tests.solve.test_strategies import FLIPLR, IDENTITY, ROT180, answer, train_only
+from tests.solve.test_strategies import FLIPLR, IDENTITY, ROT180, answer, drive, train_only
 
 IDENTITY_COMMENTED = "# keep the grid as it is\ndef transform(grid):\n\n    return [row[:]   for row in grid]\n"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(workers=2) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def lt() -> LabelledTask:
-    (task,) = load_tasks("arc-agi-1", "6150a2bd")  # a half turn
-    return task
 
 
 class Counting:
@@ -61,14 +44,7 @@ class OneAnswer:
 def sample(lt: LabelledTask, model: ChatModel, executor, *, budget: int, n: int = 1, parallel: int = 1,
            stop_when: StopRule = "never", mode: str = "independent") -> Solver:
     settings = SolveSettings(max_turns=budget, stop_when=stop_when, n_per_request=n, parallel_requests=parallel)
-    solver = Solver(lt.task, STRATEGIES[mode], model, executor, settings)
-
-    async def go() -> None:
-        async for _ in solver.turns():
-            pass
-
-    asyncio.run(go())
-    return solver
+    return drive(Solver(lt.task, STRATEGIES[mode], model, executor, settings))
 
 
 def test_answers_come_n_per_request_and_each_is_a_turn_of_its_call(lt, sandbox):

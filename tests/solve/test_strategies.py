@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from arcbench.data import LabelledTask, load_tasks
+from arcbench.data import LabelledTask
 from arcbench.llm import ChatModel
 from arcbench.prompts.grids import grid_to_text
 from arcbench.sandbox import Sandbox
@@ -24,18 +24,6 @@ def answer(code: str) -> str:
     return f"Here is my program.\n\n```python\n{code}```\n"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(workers=2) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def lt() -> LabelledTask:
-    (task,) = load_tasks("arc-agi-1", "6150a2bd")  # a half turn
-    return task
-
-
 def train_only(lt: LabelledTask) -> str:
     """A program right on every training input and wrong on the test input (it recognises the test input)."""
     test_in = json.dumps(lt.task.test_inputs[0])
@@ -43,9 +31,8 @@ def train_only(lt: LabelledTask) -> str:
             "    return [r[::-1] for r in grid[::-1]]\n")
 
 
-def solve(lt: LabelledTask, strategy: Strategy, model: ChatModel, sandbox: Sandbox, max_turns: int = 3,
-          stop_when: StopRule = "train-correct") -> Solver:
-    solver = Solver(lt.task, strategy, model, sandbox, SolveSettings(max_turns=max_turns, stop_when=stop_when))
+def drive(solver: Solver) -> Solver:
+    """Run the solver to the end of its task."""
 
     async def go() -> None:
         async for _ in solver.turns():
@@ -53,6 +40,11 @@ def solve(lt: LabelledTask, strategy: Strategy, model: ChatModel, sandbox: Sandb
 
     asyncio.run(go())
     return solver
+
+
+def solve(lt: LabelledTask, strategy: Strategy, model: ChatModel, sandbox: Sandbox, max_turns: int = 3,
+          stop_when: StopRule = "train-correct") -> Solver:
+    return drive(Solver(lt.task, strategy, model, sandbox, SolveSettings(max_turns=max_turns, stop_when=stop_when)))
 
 
 def test_feedback_is_one_conversation_that_answers_each_turns_training_results(lt, sandbox):

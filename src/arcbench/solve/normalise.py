@@ -4,7 +4,8 @@ training-data extraction keeps each once.
 Two programs that differ only in comments, blank lines or formatting run the same way. `normalise_source` is
 `ast.unparse` of the parsed code (docstrings kept: they are code), or whitespace-normalised text when the code does
 not parse; training-data extraction keys on it. A run keys on `program_key`, which equates every pair of programs
-`normalise_source` equates at a third of its cost (a run normalises every distinct sample).
+`normalise_source` equates at well under half its cost (about 55 against 140 microseconds for a 12-line program
+here), since a run keys every distinct sample.
 """
 
 from __future__ import annotations
