@@ -114,3 +114,9 @@ def test_each_strategy_takes_up_to_its_own_ceiling():
     assert RunConfig(mode="hybrid", max_turns=200).max_turns == 200
     with pytest.raises(ValueError, match="hybrid takes at most 200"):
         RunConfig(mode="hybrid", max_turns=201)
+
+
+def test_several_answers_per_request_with_a_feedback_conversation_is_refused_in_one_line(server, tmp_path, capsys):
+    code, _ = run(server, tmp_path, "--n-per-request", "4")
+    err = capsys.readouterr().err
+    assert code == 2 and "mode feedback does not draw samples in parallel" in err

@@ -69,12 +69,18 @@ class RunConfig(BaseModel):
     """Requests of one task a sampling strategy keeps in flight at once."""
 
     @model_validator(mode="after")
-    def _budget_fits_the_mode(self) -> RunConfig:
-        cap = getattr(STRATEGIES[self.mode], "max_budget", DEFAULT_MAX_BUDGET)
+    def _fits_the_mode(self) -> RunConfig:
+        strategy = STRATEGIES[self.mode]
+        cap = getattr(strategy, "max_budget", DEFAULT_MAX_BUDGET)
         if self.max_turns > cap:
             most = max(getattr(s, "max_budget", DEFAULT_MAX_BUDGET) for s in STRATEGIES.values())
             raise ValueError(f"mode {self.mode} takes at most {cap:,} turns per task (got {self.max_turns:,}); "
                              f"independent sampling takes up to {most:,}")
+        if (self.n_per_request > 1 or self.parallel_requests > 1) and not getattr(strategy, "samples_in_parallel",
+                                                                                   False):
+            sampling = ", ".join(n for n, s in STRATEGIES.items() if getattr(s, "samples_in_parallel", False))
+            raise ValueError(f"mode {self.mode} does not draw samples in parallel: several answers per request and "
+                             f"several requests per task apply to {sampling}")
         return self
 
     @property

@@ -16,6 +16,8 @@ class Hybrid:
     name = "hybrid"
     max_budget = 2 * Feedback.max_budget
     """The second half is one conversation: no longer than the feedback strategy's."""
+    samples_in_parallel = True
+    """Its first half is drawn with `SolveContext.samples`."""
 
     async def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
         seeds = max(1, math.ceil(ctx.max_turns / 2))

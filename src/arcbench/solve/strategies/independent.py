@@ -17,6 +17,8 @@ class Independent:
     name = "independent"
     max_budget = 10_000
     """Samples do not grow a conversation, so thousands per task are sane (`--samples`)."""
+    samples_in_parallel = True
+    """It draws its samples with `SolveContext.samples`: `n_per_request` and `parallel_requests` apply."""
 
     async def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
         # aclosing: when the task ends early, the sampler is closed here and now, so it waits for its requests in
