@@ -93,8 +93,9 @@ equal to the turn before it."""
 
 def compact_task_log(log: TaskLog) -> dict[str, Any]:
     """A task log as tasks/<id>.json holds it (version 2): fields at their defaults left out, a text that several
-    turns hold written once in `texts` and named by position ({"$text": i}), and the results of a turn whose program
-    an earlier turn ran left out (they are that turn's). `TaskLog.model_validate` reads it back whole."""
+    turns hold written once in `texts` and named by position ({"$text": i}), the results of a turn whose program an
+    earlier turn ran left out (they are that turn's), output grids as digit strings (rows joined by commas), those
+    several results share written once in `grids` ({"$grid": i}). `TaskLog.model_validate` reads it back whole."""
     # One dump of the whole log, the shared results left out by index, costs far less than a dump per turn.
     shared = {t.index: set(_SHARED_RESULTS) for t in log.turns
               if t.same_program_as is not None and t.same_program_as < t.index}
@@ -142,8 +143,39 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
                 row[name] = {"$text": pool.setdefault(text, len(pool))}
     if pool:
         data["texts"] = list(pool)
+    grids = _pool_grids(rows)
+    if grids:
+        data["grids"] = grids
     data["turns"] = rows
     return data
+
+
+def _grid_text(grid: list[list[int]]) -> str:
+    """A valid grid (cells 0-9) as digits, rows joined by commas: half its JSON."""
+    return ",".join("".join(map(str, row)) for row in grid)
+
+
+def _pool_grids(rows: list[dict[str, Any]]) -> list[str]:
+    """The output grids of the turns' results written as digit strings, those several results share once in a pool
+    ({"$grid": i}): candidate programs often agree, which is what votes count."""
+    found: list[dict[str, Any]] = [r for row in rows for name in ("train", "test") for r in row.get(name, ())
+                                   if r.get("output") is not None]
+    texts = [_grid_text(r["output"]) for r in found]
+    counts: dict[str, int] = {}
+    for text in texts:
+        counts[text] = counts.get(text, 0) + 1
+    pool: dict[str, int] = {}
+    for result, text in zip(found, texts, strict=True):
+        result["output"] = {"$grid": pool.setdefault(text, len(pool))} if counts[text] > 1 else text
+    return list(pool)
+
+
+def _grid_from(value: Any, grids: list[Any]) -> Any:
+    if isinstance(value, dict) and type(value.get("$grid")) is int and 0 <= value["$grid"] < len(grids):
+        value = grids[value["$grid"]]
+    if isinstance(value, str) and value and all(part.isdigit() and part.isascii() for part in value.split(",")):
+        return [[int(c) for c in part] for part in value.split(",")]
+    return value  # not a grid this version wrote: validation names the field
 
 
 def _as_slice(code: str, row: dict[str, Any]) -> dict[str, Any] | None:
@@ -179,6 +211,7 @@ def _expand_task_log(data: Any) -> Any:
     texts = data.get("texts")
     if not texts and version < 2:
         return data
+    grids = data.get("grids") if isinstance(data.get("grids"), list) else []
     turns: list[Any] = []
     for row in data["turns"]:
         if not isinstance(row, dict):
@@ -200,6 +233,11 @@ def _expand_task_log(data: Any) -> Any:
             row["code"] = _from_slice(row["code"], row)
             if version >= 2:
                 row.setdefault("code_source", "answer")
+        if version >= 2:
+            for name in ("train", "test"):
+                if isinstance(row.get(name), list):
+                    row[name] = [{**r, "output": _grid_from(r["output"], grids)} if isinstance(r, dict) and "output"
+                                 in r else r for r in row[name]]
         if version >= 2 and isinstance(row.get("train"), list):
             row.setdefault("train_total", len(row["train"]))
         source = row.get("same_program_as")
@@ -208,7 +246,7 @@ def _expand_task_log(data: Any) -> Any:
                 if name not in row and name in turns[source]:
                     row[name] = turns[source][name]
         turns.append(row)
-    return {k: v for k, v in data.items() if k != "texts"} | {"turns": turns}
+    return {k: v for k, v in data.items() if k not in ("texts", "grids")} | {"turns": turns}
 
 
 class TaskLog(BaseModel):
