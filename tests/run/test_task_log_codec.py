@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arcbench.llm import Usage
+from arcbench.run import records
 from arcbench.run.records import TaskLog, compact_task_log
 from arcbench.scoring import AttemptScore
 from arcbench.solve.records import ExampleResult, TestRun, Turn
@@ -60,3 +63,27 @@ def test_a_compact_task_log_reads_back_as_the_log_written(log):
     written = json.loads(json.dumps(compact_task_log(log)))
     back = TaskLog.model_validate(written)
     assert back.model_copy(update={"schema_version": log.schema_version}) == log
+
+
+@settings(max_examples=300, deadline=None)
+@given(logs())
+def test_a_packed_task_log_reads_back_as_the_log_written(log):
+    with patch.object(records, "_PACK_MIN_CHARS", 0):  # every log packed, however few its texts
+        written = json.loads(json.dumps(compact_task_log(log)))
+    assert "packed" in written
+    back = TaskLog.model_validate(written)
+    assert back.model_copy(update={"schema_version": log.schema_version}) == log
+
+
+def test_a_sampling_task_log_is_packed_and_a_damaged_pack_is_one_clear_error():
+    turns = [Turn(index=i, sample=i, turn_in_sample=1, call_id=f"c{i // 8}", choice=i % 8, user_message="prompt",
+                  response=f"Shift by {i}.\n```python\ndef transform(grid):\n    return [[(v + {i}) % 10 for v in r]"
+                           " for r in grid]\n```\n", code=f"def transform(grid):\n    return [[(v + {i}) % 10 for v "
+                                                      "in r] for r in grid]\n", code_source="answer")
+             for i in range(400)]
+    log = TaskLog(task_id="t", turns=turns)
+    written = compact_task_log(log)
+    assert "packed" in written and "texts" not in written
+    assert len(json.dumps(written)) < len(log.model_dump_json()) / 4
+    with pytest.raises(ValueError, match="packed texts cannot be read"):
+        TaskLog.model_validate({**written, "packed": "not base85 at all"})

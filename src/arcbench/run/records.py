@@ -12,6 +12,9 @@ Layout of a run directory:
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -79,10 +82,13 @@ class EndpointCount(BaseModel):
     """Times it was taken out of service after failing repeatedly."""
 
 
-_POOLED = ("user_message", "response", "reasoning", "code")
+_POOLED = ("user_message", "response", "reasoning", "code", "feedback")
 """Turn texts a task log writes once when they repeat (the prompt always does; samples often repeat programs). A
 program that is not repeated is written as its place in the reply it came from."""
 _POOL_MIN_CHARS = 32
+_PACK_MIN_CHARS = 16_000
+"""A log whose texts and grids add up to more than this writes them compressed (`packed`): a run with many samples
+per task writes mostly replies and grids, which zlib shrinks several times over, for well under a millisecond."""
 _SHARED_RESULTS = ("train", "test", "test_scores")
 """What a turn whose program was not run again (`same_program_as`) shares with the turn that ran it."""
 _PER_CALL = ("call_id", "user_message", "turn_in_sample", "phase", "usage", "cost_usd", "latency_s", "error_kind",
@@ -95,7 +101,8 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
     """A task log as tasks/<id>.json holds it (version 2): fields at their defaults left out, a text that several
     turns hold written once in `texts` and named by position ({"$text": i}), the results of a turn whose program an
     earlier turn ran left out (they are that turn's), output grids as digit strings (rows joined by commas), those
-    several results share written once in `grids` ({"$grid": i}). `TaskLog.model_validate` reads it back whole."""
+    several results share written once in `grids` ({"$grid": i}); a log with many texts writes every text and grid
+    in those pools, compressed (`packed`: zlib, base64). `TaskLog.model_validate` reads it back whole."""
     # One dump of the whole log, the shared results left out by index, costs far less than a dump per turn.
     shared = {t.index: set(_SHARED_RESULTS) for t in log.turns
               if t.same_program_as is not None and t.same_program_as < t.index}
@@ -116,11 +123,15 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
         if row.get("sample") == turn.index:
             del row["sample"]
     counts: dict[str, int] = {}
+    chars = 0
     for row in rows:
         for name in _POOLED:
             text = row.get(name)
             if text is not None and len(text) >= _POOL_MIN_CHARS:
                 counts[text] = counts.get(text, 0) + 1
+                chars += len(text)
+    # Packed, every text goes to the pool (it is compressed there); otherwise only the repeated ones.
+    pack = chars >= _PACK_MIN_CHARS
     pool: dict[str, int] = {}
     for row in rows:
         code = row.get("code")
@@ -139,13 +150,17 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
                 row.setdefault("train_total", 0)
         for name in _POOLED:
             text = row.get(name)
-            if isinstance(text, str) and counts.get(text, 0) > 1:
+            if isinstance(text, str) and (counts.get(text, 0) > 1 or (pack and len(text) >= _POOL_MIN_CHARS)):
                 row[name] = {"$text": pool.setdefault(text, len(pool))}
-    if pool:
-        data["texts"] = list(pool)
-    grids = _pool_grids(rows)
-    if grids:
-        data["grids"] = grids
+    grids = _pool_grids(rows, everything=pack)
+    if pack:
+        packed = json.dumps({"texts": list(pool), "grids": grids}, separators=(",", ":")).encode()
+        data["packed"] = base64.b64encode(zlib.compress(packed, 1)).decode("ascii")
+    else:
+        if pool:
+            data["texts"] = list(pool)
+        if grids:
+            data["grids"] = grids
     data["turns"] = rows
     return data
 
@@ -155,9 +170,9 @@ def _grid_text(grid: list[list[int]]) -> str:
     return ",".join("".join(map(str, row)) for row in grid)
 
 
-def _pool_grids(rows: list[dict[str, Any]]) -> list[str]:
-    """The output grids of the turns' results written as digit strings, those several results share once in a pool
-    ({"$grid": i}): candidate programs often agree, which is what votes count."""
+def _pool_grids(rows: list[dict[str, Any]], *, everything: bool = False) -> list[str]:
+    """The output grids of the turns' results written as digit strings, those several results share (all of them,
+    with `everything`) once in a pool ({"$grid": i}): candidate programs often agree, which is what votes count."""
     found: list[dict[str, Any]] = [r for row in rows for name in ("train", "test") for r in row.get(name, ())
                                    if r.get("output") is not None]
     texts = [_grid_text(r["output"]) for r in found]
@@ -166,7 +181,7 @@ def _pool_grids(rows: list[dict[str, Any]]) -> list[str]:
         counts[text] = counts.get(text, 0) + 1
     pool: dict[str, int] = {}
     for result, text in zip(found, texts, strict=True):
-        result["output"] = {"$grid": pool.setdefault(text, len(pool))} if counts[text] > 1 else text
+        result["output"] = {"$grid": pool.setdefault(text, len(pool))} if everything or counts[text] > 1 else text
     return list(pool)
 
 
@@ -212,6 +227,12 @@ def _expand_task_log(data: Any) -> Any:
     if not texts and version < 2:
         return data
     grids = data.get("grids") if isinstance(data.get("grids"), list) else []
+    if isinstance(data.get("packed"), str):
+        try:
+            unpacked = json.loads(zlib.decompress(base64.b64decode(data["packed"], validate=True)))
+        except (ValueError, zlib.error) as e:
+            raise ValueError(f"its packed texts cannot be read ({e}): a damaged log") from None
+        texts, grids = unpacked.get("texts", []), unpacked.get("grids", [])
     turns: list[Any] = []
     for row in data["turns"]:
         if not isinstance(row, dict):
@@ -246,7 +267,7 @@ def _expand_task_log(data: Any) -> Any:
                 if name not in row and name in turns[source]:
                     row[name] = turns[source][name]
         turns.append(row)
-    return {k: v for k, v in data.items() if k not in ("texts", "grids")} | {"turns": turns}
+    return {k: v for k, v in data.items() if k not in ("texts", "grids", "packed")} | {"turns": turns}
 
 
 class TaskLog(BaseModel):
