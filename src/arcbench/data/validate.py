@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from arcbench.data.types import Example, Grid, LabelledTask, Task
@@ -22,6 +23,12 @@ def grid_problem(value: Any) -> str | None:
     width = len(first) if isinstance(first, list) else 0
     if width > MAX_SIDE:
         return f"has {width} columns (at most {MAX_SIDE})"
+    # A valid grid passes in a few C-level steps (every program output comes through here); the loop below runs only
+    # to name what is wrong.
+    if width and all(type(row) is list and len(row) == width for row in value):
+        cells = list(chain.from_iterable(value))
+        if set(map(type, cells)) == _INT_ONLY and min(cells) >= 0 and max(cells) <= 9:
+            return None
     for r, row in enumerate(value):
         if not isinstance(row, list) or not row:
             return f"row {r} is not a non-empty list"

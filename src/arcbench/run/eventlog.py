@@ -95,6 +95,23 @@ def _response_texts(response: dict[str, Any] | None) -> list[tuple[str, str | No
     return out
 
 
+def _texts_match(response: dict[str, Any] | None, done: Completion) -> bool:
+    """Whether the answers read back from the raw response are exactly the completion's."""
+    choices = response.get("choices") if isinstance(response, dict) else None
+    answers = [(done.content, done.reasoning), *((c.content, c.reasoning) for c in done.more_choices)]
+    if isinstance(choices, list) and len(choices) == len(answers):
+        # The common case, decided without reading the messages again: plain text, no reasoning anywhere.
+        for c, (content, reasoning) in zip(choices, answers, strict=True):
+            message = c.get("message") if isinstance(c, dict) else None
+            if not (isinstance(message, dict) and reasoning is None and message.get("content") == content
+                    and len(message) == 2 and message.get("role") == "assistant" and "<think" not in content
+                    and "</think" not in content):
+                break
+        else:
+            return True
+    return _response_texts(response) == answers
+
+
 class TaskEvents:
     """The writer's memory for one task: which message sequences are on disk, by hash."""
 
@@ -137,8 +154,7 @@ def call_line(done: Completion, task_id: str, turn: int, time: str, base: str,
     line["request"] = request
     if done.response is not None:
         line["response"] = done.response
-    if _response_texts(done.response) != [(done.content, done.reasoning), *((c.content, c.reasoning)
-                                                                             for c in done.more_choices)]:
+    if not _texts_match(done.response, done):
         line["content"] = done.content
         if done.reasoning is not None:
             line["reasoning"] = done.reasoning

@@ -95,6 +95,8 @@ class SolveContext:
         """Reply (answer, reasoning) -> the program in it: samples often repeat a reply word for word."""
         self._keys: dict[str, str] = {}
         """Program text -> its `program_key` (computed once per distinct text)."""
+        self._grids: list[Grid] | None = None
+        """The inputs every program of the task runs on (training, then test)."""
         self._runs: dict[str, tuple[int, asyncio.Future[_Run]]] = {}
         """Program key -> (index of the turn that ran it, its results): each program is run once per task."""
 
@@ -231,8 +233,9 @@ class SolveContext:
 
     async def _run(self, code: str) -> _Run:
         train = self.task.train
-        grids = [ex.input for ex in train] + list(self.task.test_inputs)
-        result = await self.executor.run(code, grids, self.limits)
+        if self._grids is None:
+            self._grids = [ex.input for ex in train] + list(self.task.test_inputs)
+        result = await self.executor.run(code, self._grids, self.limits)
         examples, tests = record_results(train, result)
         return _Run(examples, tests, len(train), sum(e.correct for e in examples),
                     sum(e.pixel_accuracy for e in examples) / len(train))
