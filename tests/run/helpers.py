@@ -13,6 +13,7 @@ from pathlib import Path
 from arcbench.cli import main
 from arcbench.data import load_tasks
 from arcbench.prompts.grids import grid_to_text
+from arcbench.run.eventlog import read_call_events
 from arcbench.run.records import RunSummary, TaskLog
 from arcbench.run.store import read_jsonl
 from arcbench.testing.server import ScriptedServer
@@ -62,7 +63,16 @@ def task_log(run_dir: Path, task_id: str) -> TaskLog:
 
 
 def events(run_dir: Path) -> list[dict]:
-    return read_jsonl(run_dir / "events.jsonl")
+    """The run's events in file order: every call whole (as a dict, whatever form events.jsonl holds it in), and
+    every tool result."""
+    calls = iter(read_call_events(run_dir / "events.jsonl"))
+    out = []
+    for raw in read_jsonl(run_dir / "events.jsonl"):
+        if raw.get("type") == "call":
+            out.append(next(calls).model_dump())
+        elif raw.get("type") == "tool":
+            out.append(raw)
+    return out
 
 
 def kill_mid_run(base_url: str, run_dir: Path, tasks: list[str], calls: int, *args: str) -> list[dict]:

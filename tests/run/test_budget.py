@@ -200,15 +200,16 @@ def test_failed_calls_cost_nothing_and_release_their_reservation():
 
 def test_replayed_calls_never_reach_the_budget(tmp_path):
     # The budget sits below the recorder: a resume's replayed calls are free and admitted without it.
-    from arcbench.run.recorder import CallRecorder, replay_cache
+    from arcbench.run.eventlog import read_replay
+    from arcbench.run.recorder import CallRecorder
     from arcbench.run.store import JsonlWriter
 
     path = tmp_path / "events.jsonl"
     writer = JsonlWriter(path)
     model = ScriptedModel([{"content": "x", "cost": 0.3}])
 
-    async def write(event):
-        writer.append(event)
+    async def write(lines):
+        writer.append_all(lines)
 
     messages = [{"role": "user", "content": "task"}]
     budget = _budget(0.5)
@@ -217,7 +218,7 @@ def test_replayed_calls_never_reach_the_budget(tmp_path):
     writer.close()
     budget = _budget(0.5)
     budget.spent_usd = 0.3  # as a resume counts it from events.jsonl
-    again = asyncio.run(CallRecorder(budget.wrap(model), write, replay_cache(path)).for_task("t").complete(messages))
+    again = asyncio.run(CallRecorder(budget.wrap(model), write, read_replay(path, {"t"})).for_task("t").complete(messages))
     assert again.call_id == first.call_id and budget.spent_usd == 0.3 and len(model.requests) == 1
 
 

@@ -15,7 +15,7 @@ from arcbench.cli import main
 from arcbench.llm.pricing import usd
 from arcbench.run.records import TaskLog
 from arcbench.testing.server import ScriptedServer
-from tests.run.helpers import ROT180, answer, marker
+from tests.run.helpers import ROT180, answer, events, marker
 
 TASKS = "6150a2bd,67a3c6ac"  # the first solved (rotate 180°), the second not (identity by default)
 DAY = 86400.0
@@ -107,7 +107,7 @@ def test_list_has_a_header_and_one_line_per_run_directory(runs, capsys):
 def test_list_shows_a_complete_runs_setup_score_and_cost(runs, capsys):
     assert main(["runs", "list", str(runs)]) == 0
     line = _line(_out(capsys), "a_complete")
-    cost = sum(json.loads(ln)["cost_usd"] for ln in (runs / "a_complete" / "events.jsonl").read_text().splitlines())
+    cost = sum(e["cost_usd"] for e in events(runs / "a_complete"))
     assert f"arc-agi-1 / {TASKS}" in line and " scripted " in line and " feedback " in line
     assert " 2/2 " in line and " 50.0% " in line and f" {usd(cost)} " in line and line.endswith("complete")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import random
 import signal
 import subprocess
 import sys
 import time
 
 from arcbench.cli import main
+from arcbench.run.store import read_jsonl
 from arcbench.testing.server import ScriptedServer
 from tests.run.helpers import IDENTITY, answer, events, kill_mid_run, summary, task_log
 
@@ -64,3 +67,52 @@ def test_interrupted_run_exits_1_and_says_how_to_resume(tmp_path):
     assert proc.returncode == 1, err
     assert f"arcbench run --resume {run_dir}" in out
     assert "Traceback" not in err
+
+
+def _calls_on_disk(run_dir) -> int:
+    path = run_dir / "events.jsonl"
+    return sum(1 for line in read_jsonl(path) if line.get("type") == "call")
+
+
+def test_sampling_resumed_after_kills_at_random_moments_repeats_no_call_and_loses_none(tmp_path):
+    rng = random.Random(14)
+    run_dir = tmp_path / "run"
+    samples, n, parallel, workers = 32, 4, 2, 2
+    with ScriptedServer([{"content": answer(IDENTITY), "delay_s": 0.15}]) as server:
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        start = [sys.executable, "-m", "arcbench", "run", "--base-url", server.base_url, "--model", "scripted",
+                 "--subset", ",".join(TASKS), "--samples", str(samples), "--n-per-request", str(n),
+                 "--parallel-requests", str(parallel), "--max-workers", str(workers), "--stop-when", "never",
+                 "--run-dir", str(run_dir), "--quiet"]
+        resume = [sys.executable, "-m", "arcbench", "run", "--resume", str(run_dir), "--quiet"]
+        kills = 0
+        for k in range(3):
+            proc = subprocess.Popen(start if k == 0 else resume, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+            target = _calls_on_disk(run_dir) + rng.randint(1, 6)
+            deadline = time.monotonic() + 60
+            while _calls_on_disk(run_dir) < target and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.2))  # anywhere: between calls, mid-request, mid-write
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        assert kills >= 2, "the kills should land mid-run"
+        assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
+        sent = len(server.chat_requests)
+        assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
+        assert len(server.chat_requests) == sent  # a finished run makes no call
+
+    evs = events(run_dir)
+    keys = [(e["task_id"], e["turn"]) for e in evs]
+    assert len(keys) == len(set(keys))  # no call logged twice: none was made again after a resume
+    assert len(keys) == len(TASKS) * samples // n  # every call of the budget is on disk, none missing
+    lost = sent - len(keys)  # answered by the server but killed before they reached the disk
+    assert 0 <= lost <= kills * workers * parallel
+    for t in TASKS:
+        log = task_log(run_dir, t)
+        assert len(log.turns) == samples and log.status == "done"
+        assert sorted((x.call_id, x.choice) for x in log.turns) == sorted(
+            (e["call_id"], c) for e in evs if e["task_id"] == t for c in range(n))
+    assert summary(run_dir).total_turns == len(TASKS) * samples

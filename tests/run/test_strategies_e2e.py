@@ -19,7 +19,7 @@ TASK = "6150a2bd"  # a half turn
 def _as_if_killed_after(run_dir, turns: int) -> None:
     """Leave the run as a kill would after its first `turns` calls (and their tool results) reached disk."""
     lines = (run_dir / "events.jsonl").read_text().splitlines()
-    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["turn"] < turns) + "\n")
+    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln).get("turn", -1) < turns) + "\n")
     log = task_log(run_dir, TASK)
     (run_dir / "tasks" / f"{TASK}.json").write_text(
         TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())

@@ -31,6 +31,17 @@ FIRST_ROUND = {"refine": SolveOptions().experts}
 """Calls a strategy makes before the stop rule can see one: the refine strategy's experts call side by side."""
 
 
+def drive(solver: Solver) -> Solver:
+    """Run the solver to the end of its task."""
+
+    async def go() -> None:
+        async for _ in solver.turns():
+            pass
+
+    asyncio.run(go())
+    return solver
+
+
 def solve(lt: LabelledTask, strategy: Strategy, model: ChatModel, sandbox: Sandbox, max_turns: int = 3,
           stop_when: StopRule = "train-correct", options: SolveOptions | None = None) -> Solver:
     solver = Solver(lt.task, strategy, model, sandbox, SolveSettings(max_turns=max_turns, stop_when=stop_when,

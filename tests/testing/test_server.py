@@ -219,3 +219,22 @@ def test_serve_command_logs_a_hostile_request_line_as_inert_text():
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "\x1b" not in out and "\x07" not in out and "/v1/[/red]" in out
+
+
+@pytest.mark.parametrize("mode", ["honour", "ignore", "refuse"])
+def test_a_request_for_several_answers_gets_what_the_n_choices_mode_says(mode):
+    with ScriptedServer([{"content": f"answer {i}", "times": 1} for i in range(3)], n_choices=mode) as server:
+        body = {"model": "scripted", "n": 3, "messages": _conversation("task")}
+        reply = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=10)
+    if mode == "refuse":
+        assert reply.status_code == 400 and reply.json()["error"]["param"] == "n"
+        return
+    texts = [c["message"]["content"] for c in reply.json()["choices"]]
+    assert texts == (["answer 0", "answer 1", "answer 2"] if mode == "honour" else ["answer 0"])
+    assert [c["index"] for c in reply.json()["choices"]] == list(range(len(texts)))
+
+
+def test_serve_command_refuses_an_unknown_n_choices_mode_in_one_line():
+    result = subprocess.run([sys.executable, "-m", "arcbench", "serve", "scripted", "--n-choices", "sometimes"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--n-choices must be honour, ignore or refuse" in result.stderr

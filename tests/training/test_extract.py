@@ -7,20 +7,9 @@ from pathlib import Path
 import pytest
 
 from arcbench.errors import UserError
-from arcbench.training.extract import normalise_source, read_runs
+from arcbench.training.extract import read_runs
 from tests.run.helpers import FLIPLR, IDENTITY
-from tests.training.helpers import IDENTITY_REFORMATTED, TASKS, TURNS, task
-
-
-def test_comments_blank_lines_and_spacing_do_not_make_a_new_program():
-    assert normalise_source(IDENTITY) == normalise_source(IDENTITY_REFORMATTED)
-    assert normalise_source(IDENTITY) != normalise_source(FLIPLR)
-
-
-def test_code_that_does_not_parse_is_compared_by_its_whitespace_normalised_text():
-    broken = "def transform(grid):\n    return grid +\n"
-    assert normalise_source(broken) == normalise_source("def transform(grid):\n\n    return   grid +   # hm\n")
-    assert normalise_source(broken) != normalise_source("def transform(grid):\n    return grid -\n")
+from tests.training.helpers import TASKS, TURNS, task
 
 
 def test_every_turn_of_every_repeat_and_run_is_read_and_deduplicated(runs):

@@ -53,9 +53,10 @@ class BaselineModel:
         return self._pool
 
     async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
-                       tool_choice: str | None = None) -> Completion:
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
         """Answer one chat request. A failure of the worker process is returned as an `api_error` completion. The
-        baseline calls no tools: offered some, it answers in text as always."""
+        baseline calls no tools: offered some, it answers in text as always. The search is deterministic, so asked
+        for several answers (`n`) it gives one."""
         request = {"model": MODEL_NAME, "messages": messages}
         start = time.monotonic()
         loop = asyncio.get_running_loop()

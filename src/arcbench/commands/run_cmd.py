@@ -24,7 +24,7 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "subset": ("--subset", ("subset",)),
     "data_dir": ("--data-dir", ("data_dir",)),
     "model": ("--model", ("client.model",)),
-    "base_url": ("--base-url", ("client.base_url",)),
+    "base_url": ("--base-url", ("client.base_url", "client.more_base_urls")),
     "api_key_env": ("--api-key-env", ("client.api_key_env",)),
     "limit": ("--limit", ("limit",)),
     "max_turns": ("--max-turns", ("max_turns",)),
@@ -66,7 +66,13 @@ _FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tool_memory": ("--tool-memory", ("solve.tool_memory_mb",)),
     "executor": ("--executor", ("executor",)),
     "ray_address": ("--ray-address", ("ray_address",)),
+    "samples": ("--samples", ("mode", "max_turns")),
+    "n_per_request": ("--n-per-request", ("n_per_request",)),
+    "parallel_requests": ("--parallel-requests", ("parallel_requests",)),
+    "base_url_file": ("--base-url-file", ("client.base_url", "client.more_base_urls")),
 }
+_SAMPLES_PARALLEL_REQUESTS = 8
+"""Requests of a task in flight at once with --samples, unless --parallel-requests says otherwise."""
 _FLAG_OF_FIELD = {}
 for _flag, _fields in _FLAGS.values():
     for _field in _fields:
@@ -85,10 +91,29 @@ def _extra_body(text: str | None) -> dict[str, Any]:
     return body
 
 
+def _base_urls(params: dict[str, Any]) -> list[str]:
+    """The endpoints --base-url (given once or more) and --base-url-file name, in that order, each once."""
+    given = params.get("base_url")
+    urls = [given] if isinstance(given, str) else list(given or [])  # a sweep file may give one URL or a list
+    path = params.get("base_url_file")
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"--base-url-file {path}: cannot read it ({e})") from None
+        urls += [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    urls = list(dict.fromkeys(u for u in urls if u))
+    if path and not urls:
+        raise UserError(f"--base-url-file {path}: no URL in it (one per line; # starts a comment)")
+    return urls
+
+
 def _settings(params: dict[str, Any], names: set[str]) -> dict[str, Any]:
     """The config fields the named parameters set, by dotted name."""
     fields: dict[str, Any] = {}
-    for name in sorted(names, key=lambda n: n == "independent_attempts"):  # it wins over --mode
+    # --independent-attempts wins over --mode, --samples over --mode and --max-turns (contradictions are refused
+    # before this; defaults are not).
+    for name in sorted(names, key=lambda n: n in ("independent_attempts", "samples")):
         if name not in _FLAGS:
             continue
         value = params[name]
@@ -98,9 +123,27 @@ def _settings(params: dict[str, Any], names: set[str]) -> dict[str, Any]:
             value = "independent"
         elif name == "extra_body":
             value = _extra_body(value)
+        elif name in ("base_url", "base_url_file"):
+            urls = _base_urls(params)
+            fields["client.base_url"], fields["client.more_base_urls"] = (urls[0], urls[1:]) if urls else (None, [])
+            continue
+        elif name == "samples":
+            if value is not None:
+                fields["mode"], fields["max_turns"] = "independent", value
+            continue
         for field in _FLAGS[name][1]:
             fields[field] = value
     return fields
+
+
+def _check_samples(params: dict[str, Any], asked: set[str]) -> None:
+    """--samples is a budget and a mode in one: refuse the flags that would say otherwise."""
+    if params.get("samples") is None:
+        return
+    if "max_turns" in asked and params["max_turns"] != params["samples"]:
+        raise UserError("--samples sets the budget (samples per task): give --samples or --max-turns, not both")
+    if "mode" in asked and params["mode"] != "independent":
+        raise UserError(f"--samples draws independent samples: it does not go with --mode {params['mode']}")
 
 
 def _nested(fields: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +166,7 @@ def run_cmd(
     model: Annotated[str | None, typer.Option(
         "--model", "-m", help="Model name at the endpoint (default gpt-4.1-nano; `baseline` runs the offline model). "
         "With no --model, --base-url or API key, the offline baseline runs.")] = None,
-    base_url: Annotated[str | None, typer.Option(
+    base_url: Annotated[list[str] | None, typer.Option(
         "--base-url", help="OpenAI-compatible endpoint, e.g. https://openrouter.ai/api/v1 or http://localhost:8000/v1"
     )] = None,
     api_key_env: Annotated[str | None, typer.Option(
@@ -216,13 +259,24 @@ def run_cmd(
     ray_address: Annotated[str | None, typer.Option(
         "--ray-address", help="With --executor ray: the cluster (HOST:6379, or auto on one of its nodes); default "
         "a local Ray instance.")] = None,
+    base_url_file: Annotated[str | None, typer.Option(
+        "--base-url-file", help="A file of endpoints, one URL per line (# comments), added to --base-url.")] = None,
+    samples: Annotated[int | None, typer.Option(
+        "--samples", help="N independent samples per task (up to 10,000): --mode independent with a budget of N; "
+        "--stop-when applies (never draws all N).")] = None,
+    n_per_request: Annotated[int, typer.Option(
+        "--n-per-request", help="Answers asked for per request when sampling (OpenAI's n; vLLM and SGLang honour "
+        "it). A server that ignores or refuses it gets one request per answer.")] = 1,
+    parallel_requests: Annotated[int | None, typer.Option(
+        "--parallel-requests", help="Requests of one task in flight at once when sampling (default 1, or "
+        f"{_SAMPLES_PARALLEL_REQUESTS} with --samples).")] = None,
 ) -> None:
     """Run a model on ARC tasks: it writes programs, arcbench runs and scores them, logs everything.
 
     With --resume, flags that only change how calls are made (--max-workers, --rate-limit-delay, --request-timeout,
-    --max-attempts, --base-url, --api-key-env, --stream, --quiet, --executor, --ray-address) or how much may be spent
-    (--max-cost, --est-output-tokens) override the saved ones; flags that would change what the run measures are
-    refused."""
+    --max-attempts, --base-url, --base-url-file, --api-key-env, --stream, --parallel-requests, --quiet, --executor,
+    --ray-address) or how much may be spent (--max-cost, --est-output-tokens) override the saved ones; flags that
+    would change what the run measures are refused."""
     from arcbench.commands.run_display import RunDisplay, budget_lines, dollars, estimate_lines
     from arcbench.llm import resolve_api_key
     from arcbench.llm.limits import default_max_tokens
@@ -234,6 +288,9 @@ def run_cmd(
 
     params = ctx.params
     tasks = None
+    _check_samples(params, given(ctx))
+    # --samples is the budget: a bad value is named as the user spelled it.
+    flag_of_field = {**_FLAG_OF_FIELD, "max_turns": "--samples"} if samples is not None else _FLAG_OF_FIELD
     if resume:
         directory = Path(resume)
         asked = given(ctx) - {"resume"}
@@ -245,7 +302,7 @@ def run_cmd(
         saved = read_saved_config(directory)
         changes = _settings(params, asked)
         try:
-            with flag_errors(_FLAG_OF_FIELD):
+            with flag_errors(flag_of_field):
                 config = resumed(saved.config, changes)
         except FixedOnResume as e:
             flag = next((_FLAGS[n][0] for n in sorted(asked) if e.field in _FLAGS.get(n, ("", ()))[1]), e.field)
@@ -263,9 +320,12 @@ def run_cmd(
     else:
         fields = _settings(params, set(_FLAGS))
         fields["client.model"] = model or "gpt-4.1-nano"
-        with flag_errors(_FLAG_OF_FIELD):
+        if parallel_requests is None:
+            fields["parallel_requests"] = _SAMPLES_PARALLEL_REQUESTS if samples is not None else 1
+        with flag_errors(flag_of_field):
             config = RunConfig.model_validate(_nested(fields))
-        if model is None and base_url is None and api_key_env is None and resolve_api_key(config.client) is None:
+        if model is None and config.client.base_url is None and api_key_env is None and (
+                resolve_api_key(config.client) is None):
             config.client.model = "baseline"
             out.print("No --model and no OPENAI_API_KEY found: running the offline `baseline` model "
                       "(set OPENAI_API_KEY, or pass --model/--base-url, to run a language model).")
@@ -290,6 +350,8 @@ def run_cmd(
 
     if "ray_address" in given(ctx) and config.executor != "ray":
         raise UserError("--ray-address goes with --executor ray")
+    # Connection pools sized for every request that may be in flight: tasks x requests per task.
+    config.client.concurrency = config.max_workers * config.parallel_requests
     chat = make_model(config.client)  # resolves the key itself; one line naming the variable when there is none
     if config.leaky:
         out.print("[bold red]--stop-when test-correct reads test outputs to decide when to stop: this run is "

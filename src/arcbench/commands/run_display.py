@@ -69,6 +69,9 @@ class RunDisplay:
         self._progress.update(self._task, completed=t.done, solved=t.solved, tokens=tokens, cost=cost,
                               errors=t.errors)
 
+    def notice(self, message: str) -> None:
+        self.console.print(f"[yellow]{_shown(message)}[/yellow]", highlight=False)
+
     def turn(self, task_id: str, turn: Turn, totals: RunTotals) -> None:
         self._refresh(totals)
         if self.quiet:

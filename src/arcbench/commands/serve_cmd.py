@@ -52,6 +52,9 @@ def serve_scripted(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
     quiet: QuietOpt = False,
+    n_choices: Annotated[str, typer.Option(
+        "--n-choices", help="What a request for several answers (n > 1) gets: honour (one answer each, as vLLM), "
+        "ignore (one answer), refuse (HTTP 400, as llama.cpp).")] = "honour",
 ) -> None:
     """Serve scripted replies: fixed code, per-task and per-turn answers, reasoning, latency, errors on demand; and
     OpenAI's files and fine-tuning endpoints with jobs that succeed (to dry-run `arcbench finetune openai`)."""
@@ -59,7 +62,10 @@ def serve_scripted(
     from arcbench.testing.script import Script, load_script
     from arcbench.testing.server import ScriptedServer
 
-    server = ScriptedServer(load_script(script) if script else Script(), host, port, routes=[FineTuneAPI()])
+    if n_choices not in ("honour", "ignore", "refuse"):
+        raise UserError(f"--n-choices must be honour, ignore or refuse (got {n_choices!r})")
+    server = ScriptedServer(load_script(script) if script else Script(), host, port, routes=[FineTuneAPI()],
+                            n_choices=n_choices)  # type: ignore[arg-type]
     start_serving(server, "scripted", quiet)
 
 

@@ -166,6 +166,9 @@ class _EntryObserver:
     def finished(self, summary: Any) -> None:
         pass
 
+    def notice(self, message: str) -> None:
+        out.print(f"{self.d.name}: {_shown(message)}", markup=False)
+
 
 def sweep_cmd(
     sweep_file: Annotated[Path, typer.Argument(help="The sweep file (TOML): [base], [[config]] and [matrix] tables of "

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from arcbench.llm.base import (
     ChatModel,
+    Choice,
     ClientConfig,
     Completion,
     CostSource,
     FailureKind,
     Message,
+    Notice,
     ReasoningEffort,
     RetryRecord,
     Tool,
@@ -44,11 +46,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ChatModel",
+    "Choice",
     "ClientConfig",
     "Completion",
     "CostSource",
     "FailureKind",
     "Message",
+    "Notice",
     "OpenAIChatModel",
     "OpenAIResponsesModel",
     "ReasoningEffort",

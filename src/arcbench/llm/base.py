@@ -72,6 +72,14 @@ class ClientConfig(BaseModel):
     """A cap on reply length sent when `max_tokens` is not set (a new run on a local server gets one, see
     `arcbench.llm.limits`). Unlike the user's own cap, it is dropped for a call whose server refuses it (a context
     too short for the prompt plus the cap)."""
+    more_base_urls: list[str] = Field(default_factory=list)
+    """Further endpoints serving the same model: requests are spread over `base_url` and these (see
+    `arcbench.llm.endpoints`)."""
+
+    @property
+    def base_urls(self) -> list[str | None]:
+        """Every endpoint, `base_url` first."""
+        return [self.base_url, *self.more_base_urls]
 
 
 class Usage(BaseModel):
@@ -106,6 +114,28 @@ class RetryRecord(BaseModel):
     reason: str
     status_code: int | None = None
     wait_s: float = 0.0
+    endpoint: str | None = None
+    """The base URL the failed attempt went to (set when a run spreads calls over several endpoints)."""
+
+
+class Choice(BaseModel):
+    """One answer to a request: a request that asked for several (OpenAI's `n`) has one per answer."""
+
+    content: str = ""
+    reasoning: str | None = None
+    finish_reason: str | None = None
+
+
+NoticeKind = Literal["n_unsupported", "endpoint_out", "endpoint_back"]
+
+
+class Notice(BaseModel):
+    """Something the client learned during a call that the user should hear about once: a server that ignores or
+    refuses `n`, an endpoint taken out after repeated failures or back in service."""
+
+    kind: NoticeKind
+    message: str
+    endpoint: str | None = None
 
 
 class ToolCall(BaseModel):
@@ -155,19 +185,35 @@ class Completion(BaseModel):
     def truncated(self) -> bool:
         """The reply was cut off at the token limit: what it holds is not all the model meant to write."""
         return self.finish_reason == "length"
+    more_choices: list[Choice] = Field(default_factory=list)
+    """Answers 2..n when the request asked for several (`n`); `content` and `reasoning` hold the first."""
+    endpoint: str | None = None
+    """The base URL that answered (or last failed), when the client knows it."""
+    notices: list[Notice] = Field(default_factory=list)
+    """What this call taught the client that the user should hear about (see Notice)."""
+
+    @property
+    def choices(self) -> list[Choice]:
+        """Every answer of the call, first first (one for a call that asked for one, or that failed)."""
+        return [Choice(content=self.content, reasoning=self.reasoning, finish_reason=self.finish_reason),
+                *self.more_choices]
 
 
 class ChatModel(Protocol):
     """A model arcbench can talk to."""
 
     async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
-                       tool_choice: str | None = None) -> Completion:
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
         """Send one chat request (with retries) and return what happened, failures included: a call that failed
         after its last retry returns a Completion with `error_kind` set rather than raising. Raises UserError for
         mistakes the user must fix (bad key, unknown model, a parameter the model rejects, tools refused).
 
         `tools` offers function tools (`tool_choice` "auto", "none" or "required"); a model that has no tool calling
-        answers in text, which the tools strategy reads as it reads any reply."""
+        answers in text, which the tools strategy reads as it reads any reply.
+
+        `n` > 1 asks for that many answers in one request (OpenAI's `n`: the server reads the prompt once). A model
+        may return fewer (`Completion.choices`): one when it has no such option. Callers pass `n` only when it is
+        above 1, so a model written without it still serves single requests."""
         ...
 
     async def aclose(self) -> None:

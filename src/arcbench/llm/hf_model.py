@@ -173,9 +173,10 @@ class HFChatModel:
 
     async def complete(self, messages: list[Message], *, max_tokens: int | None = None,
                        temperature: float | None = None, tools: list[Tool] | None = None,
-                       tool_choice: str | None = None) -> Completion:
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
         """Answer one chat request (in a worker thread). A generation that raises is returned as an `api_error`
-        completion, as a server's 500 would be. Offered tools are not used: the reply is text."""
+        completion, as a server's 500 would be. Offered tools are not used: the reply is text.
+        One answer per request, whatever `n` asks."""
         request: dict[str, Any] = {"model": self.config.model, "messages": messages}
         start = time.monotonic()
         try:

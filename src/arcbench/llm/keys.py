@@ -6,6 +6,7 @@ never stored in a config, an event, a log line or an error message.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -23,12 +24,14 @@ LOCAL_PLACEHOLDER_KEY = "arcbench-local-no-key"
 _KEY_LIKE = re.compile(r"\b(sk|pk|rk|key)-[A-Za-z0-9_\-]{12,}")
 
 
+@functools.lru_cache(maxsize=64)  # asked on every call (pricing, request shape): a run has one or a few URLs
 def _host(base_url: str | None) -> str:
     if not base_url:
         return "api.openai.com"
     return (urlsplit(base_url if "//" in base_url else f"//{base_url}").hostname or "").lower()
 
 
+@functools.lru_cache(maxsize=64)
 def is_local_url(base_url: str | None) -> bool:
     """True for servers on this machine (localhost, 127.x, ::1, 0.0.0.0): they get a placeholder key and no price."""
     host = _host(base_url)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
 import json
 import math
 import random
@@ -24,7 +23,8 @@ import httpx
 import openai
 
 from arcbench.errors import UserError
-from arcbench.llm.base import ClientConfig, Completion, FailureKind, Message, RetryRecord, Tool
+from arcbench.llm.base import Choice, ClientConfig, Completion, FailureKind, Message, Notice, RetryRecord, Tool
+from arcbench.llm.endpoints import Endpoint, EndpointPool
 from arcbench.llm.keys import OPENAI_BASE_URL, is_openai_url, is_openrouter_url, key_env_name, redact
 from arcbench.llm.pricing import known_price_provider, price_call, server_cost, usage_from_body
 from arcbench.llm.reasoning import merge_delta, message_text, reasoning_params
@@ -42,11 +42,17 @@ _TOOLS_REFUSED = re.compile(r"\btools?\b|tool[_ ]choice|function[_ ]call", re.I)
 """What a server's error says when it is the `tools` parameter it refuses (OpenAI: "tools is not supported with this
 model"; vLLM: '"auto" tool choice requires --enable-auto-tool-choice'; llama.cpp: "tools param requires --jinja";
 Ollama: "does not support tools")."""
+_N_REFUSED = re.compile(
+    r"\bn\b\s*(?:must|should|is|can|>|!=|=)|['\"`]n['\"`]|parameter:?\s*n\b|completion choice|choices? (?:is|are) not",
+    re.I)
+"""What a server's error says when it refuses several answers per request (llama.cpp: "Only one completion choice
+is allowed"; others name the parameter `n`)."""
 _MAX_MESSAGE_CHARS = 500
 _CAP_REFUSED = re.compile(r"max_(?:completion_)?tokens|context (?:length|size|window)", re.I)
 """A 400 that may be the server refusing a cap on reply length that does not fit in its context beside the prompt
 (vLLM: "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is ...")."""
 _CONNECTIONS_PER_POOL = 8
+_MAX_CHOICES = 1024  # choice indices a stream may use (n is at most this on every known server)
 _MAX_POOLS = 64
 
 
@@ -125,6 +131,8 @@ class _Failure:
     body: dict[str, Any] | None = None
     cap_refused: bool = False
     """A 400 that may be about the cap on reply length (see _CAP_REFUSED)."""
+    unwell: bool = True
+    """Says something about the endpoint's health (not a rate limit): counts towards taking it out."""
 
 
 @dataclass
@@ -133,6 +141,8 @@ class _Reply:
     message: dict[str, Any]
     usage: dict[str, Any] | None = field(default=None)
     finish_reason: str | None = None
+    more: list[dict[str, Any]] = field(default_factory=list)
+    """Choices 2..n as the body has them ({"message": ..., "finish_reason": ...})."""
 
 
 
@@ -161,6 +171,20 @@ def _rejected_param(err: openai.APIStatusError, message: str) -> str | None:
     return None
 
 
+def _choice(raw: dict[str, Any]) -> Choice:
+    """A further answer of a reply, from its choice object."""
+    content, reasoning = message_text(raw["message"])
+    finish = raw.get("finish_reason")
+    return Choice(content=content, reasoning=reasoning, finish_reason=finish if isinstance(finish, str) else None)
+
+
+def _refuses_n(err: openai.APIStatusError, message: str) -> str | None:
+    """What the server said, when an error refuses a request for asking several answers (`n`)."""
+    if err.status_code in (400, 422) and (_rejected_param(err, message) == "n" or _N_REFUSED.search(message)):
+        return f"HTTP {err.status_code}: {message}"
+    return None
+
+
 class OpenAIChatModel:
     """A model behind an OpenAI-compatible endpoint. One instance is shared by every task of a run, so its rate gate
     spaces the requests of all of them."""
@@ -181,19 +205,19 @@ class OpenAIChatModel:
         # The HTTP pool scans every open connection on each request and release, so one pool serving dozens of
         # requests in flight costs milliseconds of CPU per call. Several small pools, used in turn, keep that scan
         # short: one client per _CONNECTIONS_PER_POOL requests in flight.
-        pools = max(1, min(_MAX_POOLS, math.ceil(config.concurrency / _CONNECTIONS_PER_POOL)))
-        self._clients = [
-            openai.AsyncOpenAI(
-                api_key=api_key,
-                base_url=config.base_url or OPENAI_BASE_URL,
-                timeout=config.timeout_s,
-                max_retries=0,
-            )
-            for _ in range(pools)
-        ]
-        self._turn_of_pool = itertools.cycle(self._clients)
+        urls = [u or OPENAI_BASE_URL for u in config.base_urls]
+        pools = max(1, min(_MAX_POOLS, math.ceil(config.concurrency / _CONNECTIONS_PER_POOL / len(urls))))
+        self._endpoints = EndpointPool(urls)
+        for endpoint in self._endpoints.endpoints:
+            endpoint.clients = [
+                openai.AsyncOpenAI(api_key=api_key, base_url=endpoint.url, timeout=config.timeout_s, max_retries=0)
+                for _ in range(pools)
+            ]
+        self._clients = [c for e in self._endpoints.endpoints for c in e.clients]
         self._gate_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._next_start = 0.0
+        self._n_ok = True
+        """False once a server ignored or refused `n`: from then on every request asks for one answer."""
 
     endpoint_name = "chat completions"
     """What a 404 says the server lacks."""
@@ -203,19 +227,24 @@ class OpenAIChatModel:
         return "remove the option that sets it"
 
     def __repr__(self) -> str:
-        where = self.config.base_url or OPENAI_BASE_URL
-        return f"{type(self).__name__}(model={self.config.model!r}, base_url={where!r})"
+        urls = [e.url for e in self._endpoints.endpoints]
+        where = f"base_url={urls[0]!r}" if len(urls) == 1 else f"base_urls={urls!r}"
+        return f"{type(self).__name__}(model={self.config.model!r}, {where})"
 
     async def aclose(self) -> None:
         for client in self._clients:
             await client.close()
 
     def build_request(self, messages: list[Message], tools: list[Tool] | None = None,
-                      tool_choice: str | None = None) -> dict[str, Any]:
+                      tool_choice: str | None = None, n: int = 1) -> dict[str, Any]:
         """The JSON body sent for these messages: what the endpoint expects for the configured options."""
         c = self.config
-        # A copy: the caller goes on appending to its conversation, the event must keep what was sent.
-        body: dict[str, Any] = {"model": c.model, "messages": copy.deepcopy(messages)}
+        # A copy: the caller goes on with its conversation, the event must keep what was sent. Strategies build each
+        # conversation as a new list of messages and never edit a message's content in place, so copying each message
+        # is enough (a deep copy of every conversation cost more than the rest of building a request).
+        body: dict[str, Any] = {"model": c.model, "messages": [dict(m) for m in messages]}
+        if n > 1 and self._n_ok:
+            body["n"] = n
         if c.temperature is not None:
             body["temperature"] = c.temperature
         cap = c.max_tokens if c.max_tokens is not None else c.default_max_tokens
@@ -248,22 +277,35 @@ class OpenAIChatModel:
         return True
 
     async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
-                       tool_choice: str | None = None) -> Completion:
-        body = self.build_request(messages, tools, tool_choice)
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
+        body = self.build_request(messages, tools, tool_choice, n)
         started = time.monotonic()
         retries: list[RetryRecord] = []
+        notices: list[Notice] = []
         c = self.config
         attempts = max(1, c.max_attempts)
         failure: _Failure | None = None
+        endpoint: Endpoint | None = None
+        pool = self._endpoints
         attempt = 0
         while attempt < attempts:
             attempt += 1
             await self._wait_turn()
+            endpoint = pool.pick(avoid=endpoint if failure is not None else None)
             try:
                 async with asyncio.timeout(c.timeout_s):
-                    reply = await self._send(body)
+                    reply = await self._send(endpoint, body)
             except openai.APIStatusError as err:
-                failure = self._status_failure(err, offered_tools="tools" in body)
+                if "n" in body and (refusal := _refuses_n(err, self._clean(_server_message(err)))):
+                    # Not a failed attempt: the same request again without `n`, and no `n` from now on.
+                    pool.finished(endpoint)
+                    notices.extend(self._n_unsupported(endpoint, f"refuses it ({refusal})"))
+                    return await self._again_without_n(messages, tools, tool_choice, notices, retries, started)
+                try:
+                    failure = self._status_failure(err, offered_tools="tools" in body)
+                except BaseException:
+                    pool.finished(endpoint)
+                    raise
             except (TimeoutError, openai.APITimeoutError):
                 failure = _Failure("timeout", f"no reply within {c.timeout_s:g} s")
             except openai.APIConnectionError as err:
@@ -279,8 +321,20 @@ class OpenAIChatModel:
                 failure = _Failure("api_error", f"malformed response: {err}")
             except openai.APIError as err:  # any other error the client reports
                 failure = _Failure("api_error", f"server error: {err.message}")
+            except BaseException:
+                pool.finished(endpoint)
+                raise
             else:
-                return self._success(body, reply, started, retries)
+                if (back := pool.succeeded(endpoint)) is not None:
+                    notices.append(back)
+                if body.get("n", 1) > 1 and not reply.more:
+                    notices.extend(self._n_unsupported(endpoint, "ignores it (one answer came back)"))
+                return self._success(body, reply, started, retries, endpoint, notices)
+            if failure.unwell:
+                if (out := pool.failed(endpoint, self._clean(failure.reason))) is not None:
+                    notices.append(out)
+            else:
+                pool.finished(endpoint)
             if failure.cap_refused and self._drop_default_cap(body):
                 # The server's context cannot hold the prompt plus arcbench's default cap: ask again at once with
                 # no cap, as if there had never been one. This does not use up one of the user's attempts.
@@ -291,17 +345,21 @@ class OpenAIChatModel:
                 continue
             if not failure.retryable or attempt == attempts:
                 break
-            wait = wait_before_retry(
-                attempt,
-                failure.server_wait_s,
-                base_s=c.backoff_base_s,
-                max_s=c.backoff_max_s,
-                retry_after_max_s=c.retry_after_max_s,
-                rng=self._rng,
-            )
+            if failure.server_wait_s is None and pool.has_other(endpoint):
+                wait = 0.0  # another endpoint is in service: try it now rather than wait on this one
+            else:
+                wait = wait_before_retry(
+                    attempt,
+                    failure.server_wait_s,
+                    base_s=c.backoff_base_s,
+                    max_s=c.backoff_max_s,
+                    retry_after_max_s=c.retry_after_max_s,
+                    rng=self._rng,
+                )
             retries.append(
                 RetryRecord(
-                    attempt=attempt, reason=self._clean(failure.reason), status_code=failure.status_code, wait_s=wait
+                    attempt=attempt, reason=self._clean(failure.reason), status_code=failure.status_code, wait_s=wait,
+                    endpoint=self._named(endpoint),
                 )
             )
             await asyncio.sleep(wait)
@@ -314,7 +372,29 @@ class OpenAIChatModel:
             retries=retries,
             error_kind=failure.kind,
             error_message=self._clean(failure.reason),
+            endpoint=self._named(endpoint),
+            notices=notices,
         )
+
+    async def _again_without_n(self, messages: list[Message], tools: list[Tool] | None, tool_choice: str | None,
+                               notices: list[Notice], retries: list[RetryRecord], started: float) -> Completion:
+        done = await self.complete(messages, tools=tools, tool_choice=tool_choice)
+        return done.model_copy(update={"notices": [*notices, *done.notices], "retries": [*retries, *done.retries],
+                                       "latency_s": time.monotonic() - started})
+
+    def _n_unsupported(self, endpoint: Endpoint, how: str) -> list[Notice]:
+        """Stop asking for several answers per request; the notice only for the request that found out (others in
+        flight at the time find out too, and say nothing more)."""
+        if not self._n_ok:
+            return []
+        self._n_ok = False
+        return [Notice(kind="n_unsupported", endpoint=endpoint.url,
+                       message=f"{endpoint.url} {how} when asked for several answers per request (n): one answer "
+                               "per request from now on")]
+
+    def _named(self, endpoint: Endpoint | None) -> str | None:
+        """The endpoint a record names: only when the run spreads calls over several (one is config.base_url)."""
+        return endpoint.url if endpoint is not None and len(self._endpoints.endpoints) > 1 else None
 
     def _scrub(self, value: Any) -> Any:
         """A server's error body with the key masked wherever the server echoed it."""
@@ -349,7 +429,8 @@ class OpenAIChatModel:
         status = err.status_code
         message = self._clean(_server_message(err))
         c = self.config
-        where = c.base_url or OPENAI_BASE_URL
+        where = str(err.request.url).rsplit("/", 1)[0] if len(self._endpoints.endpoints) > 1 else (
+            c.base_url or OPENAI_BASE_URL)
         if offered_tools and status in (400, 404, 405, 422, 500, 501) and _TOOLS_REFUSED.search(message):
             raise UserError(
                 f"{where} refuses function tools for model '{c.model}' (HTTP {status}): {message} — --mode tools "
@@ -376,10 +457,12 @@ class OpenAIChatModel:
             retryable=is_retryable_status(status),
             body=body,
             cap_refused=status == 400 and _CAP_REFUSED.search(message) is not None,
+            unwell=status >= 500,
         )
 
-    async def _send(self, body: dict[str, Any]) -> _Reply:
-        client = next(self._turn_of_pool)
+    async def _send(self, endpoint: Endpoint, body: dict[str, Any]) -> _Reply:
+        endpoint.turn += 1
+        client = endpoint.clients[endpoint.turn % len(endpoint.clients)]
         if body.get("stream"):
             # The messages go as extra_body (merged as they are, winning over the empty placeholder) so the client
             # does not walk every message of the conversation as typed parameters.
@@ -414,19 +497,20 @@ class OpenAIChatModel:
         message = choices[0].get("message")
         if not isinstance(message, dict):
             raise _Malformed("the first choice has no message")
+        more = [c for c in choices[1:] if isinstance(c, dict) and isinstance(c.get("message"), dict)]
         usage = data.get("usage")
         finish = choices[0].get("finish_reason")
         return _Reply(response=data, message=message, usage=usage if isinstance(usage, dict) else None,
-                      finish_reason=finish if isinstance(finish, str) else None)
+                      finish_reason=finish if isinstance(finish, str) else None, more=more)
 
     @staticmethod
     async def _read_stream(lines: AsyncIterator[str]) -> _Reply:
         """Assemble a streamed reply into the body a non-streamed call would have returned. An error the server
         sends inside the stream raises _StreamError."""
-        message: dict[str, Any] = {"role": "assistant"}
+        messages: dict[int, dict[str, Any]] = {0: {"role": "assistant"}}
+        finish: dict[int, Any] = {}
         response: dict[str, Any] = {}
         usage: dict[str, Any] | None = None
-        finish_reason = None
         chunks = 0
         async for kind, text in _sse_events(lines):
             if kind == "error":
@@ -448,21 +532,28 @@ class OpenAIChatModel:
             if isinstance(data.get("usage"), dict):
                 usage = data["usage"]
             for choice in data.get("choices") or []:
-                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                if not isinstance(choice, dict):
                     continue
+                index = choice.get("index", 0)
+                if type(index) is not int or not 0 <= index < _MAX_CHOICES:
+                    continue
+                message = messages.setdefault(index, {"role": "assistant"})
                 if isinstance(choice.get("delta"), dict):
                     merge_delta(message, choice["delta"])
-                finish_reason = choice.get("finish_reason") or finish_reason
+                finish[index] = choice.get("finish_reason") or finish.get(index)
         if chunks == 0:
             raise _Malformed("the stream ended without a chunk")
+        order = sorted(messages)
         response.update(
             object="chat.completion",
-            choices=[{"index": 0, "message": message, "finish_reason": finish_reason}],
+            choices=[{"index": i, "message": messages[i], "finish_reason": finish.get(i)} for i in order],
             usage=usage,
             stream_chunks=chunks,
         )
-        return _Reply(response=response, message=message, usage=usage,
-                      finish_reason=finish_reason if isinstance(finish_reason, str) else None)
+        first = finish.get(0)
+        return _Reply(response=response, message=messages[0], usage=usage,
+                      finish_reason=first if isinstance(first, str) else None,
+                      more=[{"message": messages[i], "finish_reason": finish.get(i)} for i in order[1:]])
 
     def _stream_failure(self, error: dict[str, Any]) -> _Failure:
         """An error the server sent inside a 200 stream, classified like the HTTP status it carries: llama.cpp
@@ -482,8 +573,11 @@ class OpenAIChatModel:
         reply: _Reply,
         started: float,
         retries: list[RetryRecord],
+        endpoint: Endpoint | None = None,
+        notices: list[Notice] | None = None,
     ) -> Completion:
         content, reasoning = message_text(reply.message)
+        more = [_choice(c) for c in reply.more]
         usage = usage_from_body(reply.usage)
         cost, source = price_call(usage, self.config, server_cost(reply.usage), has_usage=reply.usage is not None)
         return Completion(
@@ -499,4 +593,7 @@ class OpenAIChatModel:
             retries=retries,
             tool_calls=tool_calls_of(reply.message),
             finish_reason=reply.finish_reason,
+            more_choices=more,
+            endpoint=self._named(endpoint),
+            notices=notices or [],
         )

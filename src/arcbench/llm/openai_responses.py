@@ -21,7 +21,8 @@ import json
 import time
 from typing import Any
 
-from arcbench.llm.base import Completion, Message, RetryRecord, Tool
+from arcbench.llm.base import Completion, Message, Notice, RetryRecord, Tool
+from arcbench.llm.endpoints import Endpoint
 from arcbench.llm.openai_chat import OpenAIChatModel, _ErrorInBody, _Malformed, _Reply
 from arcbench.llm.pricing import price_call, server_cost, usage_from_responses
 from arcbench.llm.reasoning import content_text
@@ -128,7 +129,8 @@ class OpenAIResponsesModel(OpenAIChatModel):
         return super()._rejected_param_hint(param)
 
     def build_request(self, messages: list[Message], tools: list[Tool] | None = None,
-                      tool_choice: str | None = None) -> dict[str, Any]:
+                      tool_choice: str | None = None, n: int = 1) -> dict[str, Any]:
+        # The Responses API has no `n`: a run with --n-per-request is refused where it is configured (RunConfig).
         if tools:  # refused where the run is configured (RunConfig); a caller from Python gets the reason too
             raise ValueError("function tools are not mapped to the Responses API: use --api chat with --mode tools")
         c = self.config
@@ -146,8 +148,9 @@ class OpenAIResponsesModel(OpenAIChatModel):
         body.update(c.extra_body)
         return body
 
-    async def _send(self, body: dict[str, Any]) -> _Reply:
-        client = next(self._turn_of_pool)
+    async def _send(self, endpoint: Endpoint, body: dict[str, Any]) -> _Reply:
+        endpoint.turn += 1
+        client = endpoint.clients[endpoint.turn % len(endpoint.clients)]
         if body.get("stream"):
             # As for chat: the body goes as extra_body, merged over the empty typed placeholder.
             rest = {k: v for k, v in body.items() if k not in ("model", "stream")}
@@ -160,7 +163,8 @@ class OpenAIResponsesModel(OpenAIChatModel):
             raise _Malformed(f"body is not JSON ({err})") from None
         return reply_from_response(data)
 
-    def _success(self, body: dict[str, Any], reply: _Reply, started: float, retries: list[RetryRecord]) -> Completion:
+    def _success(self, body: dict[str, Any], reply: _Reply, started: float, retries: list[RetryRecord],
+                 endpoint: Endpoint | None = None, notices: list[Notice] | None = None) -> Completion:
         output = [item for item in reply.response.get("output") or [] if isinstance(item, dict)]
         content, reasoning = output_text(output)
         usage = usage_from_responses(reply.usage)
@@ -168,5 +172,5 @@ class OpenAIResponsesModel(OpenAIChatModel):
         return Completion(
             model=self.config.model, request=body, response=reply.response, content=content, reasoning=reasoning,
             usage=usage, cost_usd=cost, cost_source=source, latency_s=time.monotonic() - started, retries=retries,
-            provider_items=output or None,
+            provider_items=output or None, endpoint=self._named(endpoint), notices=notices or [],
         )

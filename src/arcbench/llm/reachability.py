@@ -13,13 +13,23 @@ async def check_reachable(base_url: str | None, timeout_s: float = 10.0) -> None
     (OpenAI's API, or the offline baseline) is not checked."""
     if base_url is None:
         return
+    problem = await unreachable(base_url, timeout_s)
+    if problem is None:
+        return
+    if problem.startswith("not a usable URL"):
+        raise UserError(f"--base-url {base_url!r} is {problem}")
+    raise UserError(f"cannot reach {base_url} ({problem}): is the server running? check --base-url")
+
+
+async def unreachable(base_url: str, timeout_s: float = 10.0) -> str | None:
+    """Why the endpoint cannot be reached at all, or None when some HTTP server answers there."""
     try:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
             await client.get(base_url.rstrip("/") + "/models")
     except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-        raise UserError(f"cannot reach {base_url} ({type(e).__name__}): is the server running? check --base-url") \
-            from None
+        return type(e).__name__
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
-        raise UserError(f"--base-url {base_url!r} is not a usable URL ({e})") from None
+        return f"not a usable URL ({e})"
     except httpx.HTTPError:
-        return
+        return None
+    return None

@@ -37,6 +37,8 @@ def split_think(content: str) -> tuple[str, str | None]:
     Handles `<think>R</think>A`, several blocks, a block left open by a truncated reply (all of it is reasoning), and
     `R</think>A` where the chat template put the opening tag in the prompt.
     """
+    if "<think" not in content and "</think" not in content:  # the common case, without scanning twice by regex
+        return content, None
     parts: list[str] = []
     orphan = _ORPHAN_CLOSE.match(content)
     if orphan and "<think" not in orphan.group(1):

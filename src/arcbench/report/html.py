@@ -112,7 +112,7 @@ def _settings(data: dict[str, Any]) -> list[tuple[str, Any]]:
     for k, v in data.items():
         if isinstance(v, dict) and k == "client":
             out.extend(_settings(v))
-        elif v is not None and v != {}:
+        elif v is not None and v != {} and v != []:
             out.append((k, v))
     return out
 

@@ -7,7 +7,6 @@ what a model sees or which answer counts. Everything is read through the records
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from arcbench.errors import UserError
 from arcbench.prompts.images import png_of_part
 from arcbench.report.curves import AnytimeCurve, curve_of_logs, needs_expected
 from arcbench.run.config import SavedConfig
+from arcbench.run.eventlog import read_call_events
 from arcbench.run.records import Aggregate, RunSummary, TaskLog
 from arcbench.run.store import read_record, repeat_dirs
 
@@ -95,31 +95,35 @@ def sent_images(events_path: Path) -> dict[str, list[bytes]]:
     """Per call, the PNG images in the messages it added to its conversation (those after the model's last reply):
     what the model was shown as images at that turn. Only valid PNGs are kept. Empty for runs without images."""
     found: dict[str, list[bytes]] = {}
-    if not events_path.is_file():
-        return found
-    with events_path.open(encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if '"image_url"' not in line:
-                continue  # most runs send no image: their lines are not parsed at all
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            messages = (event.get("request") or {}).get("messages") if isinstance(event, dict) else None
-            if event.get("type") != "call" or not isinstance(messages, list):
-                continue
-            last = max((i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "assistant"),
-                       default=-1)
-            pngs = []
-            for m in messages[last + 1:]:
-                content = m.get("content") if isinstance(m, dict) else None
-                for part in content if isinstance(content, list) else []:
-                    png = png_of_part(part)
-                    if png is not None and png.startswith(b"\x89PNG\r\n\x1a\n"):
-                        pngs.append(png)
-            if pngs and isinstance(event.get("call_id"), str):
-                found[event["call_id"]] = pngs
+    if not events_path.is_file() or not _mentions(events_path, b'"image_url"'):
+        return found  # most runs send no image: their calls are not rebuilt at all
+    for event in read_call_events(events_path):
+        messages = event.request.get("messages")
+        if not isinstance(messages, list):
+            continue
+        last = max((i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "assistant"),
+                   default=-1)
+        pngs = []
+        for m in messages[last + 1:]:
+            content = m.get("content") if isinstance(m, dict) else None
+            for part in content if isinstance(content, list) else []:
+                png = png_of_part(part)
+                if png is not None and png.startswith(b"\x89PNG\r\n\x1a\n"):
+                    pngs.append(png)
+        if pngs:
+            found[event.call_id] = pngs
     return found
+
+
+def _mentions(path: Path, needle: bytes) -> bool:
+    """Whether the file holds these bytes (read in blocks: event logs can be large)."""
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle):]
+    return False
 
 
 def expected_outputs(config: SavedConfig | None, logs: dict[str, TaskLog]) -> dict[str, list[Grid] | None]:

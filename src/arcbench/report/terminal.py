@@ -100,7 +100,8 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
         ("Tasks fully solved", pct(s.tasks_fully_solved, s.scored_tasks)),
         ("Solved on turn 1", pct(s.turn1_solved, s.scored_tasks)),
         ("Pixel accuracy", f"{s.pixel_accuracy:.1%}"),
-        ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)"),
+        ("Turns (model calls)", f"{s.total_turns} ({s.failed_calls} failed)" if s.calls in (0, s.total_turns)
+         else f"{s.total_turns} answers from {s.calls:,} model calls ({s.failed_calls} failed)"),
         ("Tokens", _tokens_row(s)),
         ("Cached input", f"{s.cached_tokens:,} tokens ({s.cache_hit_rate:.1%} of input)"
                          if s.cache_hit_rate is not None else "no input tokens counted"),
@@ -109,6 +110,12 @@ def summary_table(s: RunSummary, title: str = "SUMMARY", *, scores_only: bool = 
     ]
     if s.budget_exhausted:
         rows.insert(4, ("Budget exhausted", f"{s.budget_exhausted} (unfinished: resume with a higher --max-cost)"))
+    if s.executions or s.executions_saved:
+        at = next(i for i, r in enumerate(rows) if r[0] == "Pixel accuracy") + 1
+        rows.insert(at, ("Programs run", f"{s.executions:,} ({s.executions_saved:,} duplicates not run again)"))
+    for e in s.endpoints:
+        rows.append((f"Endpoint {inert(e.url, single_line=True, markup=True)}",
+                     f"{e.calls:,} calls answered, {e.failed_attempts:,} failed attempts, taken out {e.taken_out}x"))
     if scores_only:
         scored = ("Score (pass@2, mean task score)", "Tasks fully solved", "Pixel accuracy")
         rows = [("Tasks", str(s.total_tasks))] + [r for r in rows if r[0] in scored]

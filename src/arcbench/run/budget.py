@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.errors import UserError
-from arcbench.llm import ChatModel, ClientConfig, Completion, Message, Usage
+from arcbench.llm import ChatModel, ClientConfig, Completion, Message, Tool, Usage
 from arcbench.llm.pricing import estimate_price, price_basis
 from arcbench.llm.tokens import APPROXIMATION, MESSAGE_OVERHEAD_TOKENS, approx_tokens, message_tokens
 from arcbench.prompts.feedback import render_feedback
@@ -191,12 +191,12 @@ class Budget:
     def wrap(self, model: ChatModel) -> BudgetedModel:
         return BudgetedModel(model, self)
 
-    def _estimate(self, messages: list[Message]) -> float | None:
+    def _estimate(self, messages: list[Message], n: int = 1) -> float | None:
         if self.free:
             return 0.0
         prompt = message_tokens(messages)
-        usage = Usage(prompt_tokens=prompt, completion_tokens=self.output_tokens,
-                      total_tokens=prompt + self.output_tokens)
+        out = self.output_tokens * n  # n answers: the prompt is read once, each answer is paid for
+        usage = Usage(prompt_tokens=prompt, completion_tokens=out, total_tokens=prompt + out)
         return estimate_price(usage, self.client)
 
     def _exhaust(self, reason: str) -> None:
@@ -204,11 +204,11 @@ class Budget:
             self.reason = reason
             self.in_flight_when_exhausted = self.in_flight
 
-    def admit(self, messages: list[Message]) -> float:
-        """Reserve the estimated cost of a call about to start, or raise BudgetExhausted."""
+    def admit(self, messages: list[Message], n: int = 1) -> float:
+        """Reserve the estimated cost of a call about to start (asking for `n` answers), or raise BudgetExhausted."""
         if self.reason:
             raise BudgetExhausted(self.reason)
-        cost = self._estimate(messages) or 0.0
+        cost = self._estimate(messages, n) or 0.0
         if self.spent_usd + self.reserved_usd + cost > self.max_cost_usd:
             self._exhaust("reached")
             raise BudgetExhausted(self.reason)
@@ -235,11 +235,17 @@ class BudgetedModel:
         self.model = model
         self.budget = budget
 
-    async def complete(self, messages: list[Message]) -> Completion:
-        reserved = self.budget.admit(messages)
+    async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
+        reserved = self.budget.admit(messages, n)
         done = None
         try:
-            done = await self.model.complete(messages)
+            if tools:
+                done = await self.model.complete(messages, tools=tools, tool_choice=tool_choice)
+            elif n > 1:
+                done = await self.model.complete(messages, n=n)
+            else:
+                done = await self.model.complete(messages)
         finally:
             self.budget.settle(reserved, done)
         return done

@@ -26,6 +26,7 @@ from arcbench.prompts.render import template_hash
 from arcbench.run.records import now_iso
 from arcbench.run.store import read_record
 from arcbench.solve import STRATEGIES, SolveOptions, StopRule
+from arcbench.solve.strategy import DEFAULT_MAX_BUDGET
 
 
 def _known_strategy(name: str) -> str:
@@ -50,8 +51,8 @@ class RunConfig(BaseModel):
     data_dir: str | None = None
     limit: int | None = Field(None, ge=1)
     """Only the first N tasks of the subset."""
-    max_turns: int = Field(3, ge=1, le=100)
-    """Model calls per task."""
+    max_turns: int = Field(3, ge=1, le=10_000)
+    """Model answers (turns, samples) per task; each strategy takes at most its `max_budget` (feedback 100)."""
     mode: Mode = "feedback"
     max_workers: int = Field(1, ge=1, le=512)
     """Tasks in flight at once."""
@@ -81,6 +82,28 @@ class RunConfig(BaseModel):
     """Where programs run: this machine's sandbox pool, or one pool per node of a Ray cluster (the ray extra)."""
     ray_address: str | None = None
     """The Ray cluster for executor "ray" (`host:6379`, or `auto` on one of its nodes); None starts a local one."""
+    n_per_request: int = Field(1, ge=1, le=128)
+    """Answers asked for per request by sampling strategies (OpenAI's `n`)."""
+    parallel_requests: int = Field(1, ge=1, le=256)
+    """Requests of one task a sampling strategy keeps in flight at once."""
+
+    @model_validator(mode="after")
+    def _fits_the_mode(self) -> RunConfig:
+        strategy = STRATEGIES[self.mode]
+        cap = getattr(strategy, "max_budget", DEFAULT_MAX_BUDGET)
+        if self.max_turns > cap:
+            most = max(getattr(s, "max_budget", DEFAULT_MAX_BUDGET) for s in STRATEGIES.values())
+            raise ValueError(f"mode {self.mode} takes at most {cap:,} turns per task (got {self.max_turns:,}); "
+                             f"independent sampling takes up to {most:,}")
+        if (self.n_per_request > 1 or self.parallel_requests > 1) and not getattr(strategy, "samples_in_parallel",
+                                                                                   False):
+            sampling = ", ".join(n for n, s in STRATEGIES.items() if getattr(s, "samples_in_parallel", False))
+            raise ValueError(f"mode {self.mode} does not draw samples in parallel: several answers per request and "
+                             f"several requests per task apply to {sampling}")
+        if self.n_per_request > 1 and self.client.api == "responses":
+            raise ValueError("--n-per-request needs --api chat: the Responses API has no n (several answers per "
+                             "request)")
+        return self
 
     @property
     def leaky(self) -> bool:
@@ -92,7 +115,7 @@ RESUME_SAFE = frozenset({
     "max_workers", "quiet", "client.concurrency", "client.rate_limit_delay_s", "client.timeout_s",
     "client.max_attempts", "client.base_url", "client.api_key_env", "client.stream", "client.backoff_base_s",
     "client.backoff_max_s", "client.retry_after_max_s", "max_cost_usd", "est_output_tokens",
-    "executor", "ray_address",
+    "executor", "ray_address", "client.more_base_urls",
 })
 """Settings a resumed run may change: how calls are made and shown (workers, pacing, timeouts, retries, where the
 server is, where programs run) and how much may be spent, never what is measured (model, strategy, tasks, turn

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import time
 from pathlib import Path
@@ -19,23 +20,25 @@ from pydantic import BaseModel
 from arcbench.data import LabelledTask, load_pool, load_tasks
 from arcbench.data.loading import all_tasks
 from arcbench.errors import UserError
-from arcbench.llm import ChatModel, check_reachable
+from arcbench.llm import ChatModel, ClientConfig, Notice, check_reachable
+from arcbench.llm.reachability import unreachable
 from arcbench.run.budget import Budget, BudgetExhausted, BudgetReport, logged_spend
 from arcbench.run.config import RunConfig, SavedConfig
+from arcbench.run.eventlog import read_replay
 from arcbench.run.observer import RunObserver, RunTotals, SilentObserver
-from arcbench.run.recorder import CallRecorder, replay_cache
-from arcbench.run.records import Aggregate, CallEvent, RunSummary, TaskLog, ToolEvent, now_iso
+from arcbench.run.recorder import CallRecorder
+from arcbench.run.records import Aggregate, RunSummary, TaskLog, compact_task_log, now_iso
 from arcbench.run.store import (
     JsonlWriter,
-    dump_json,
     read_model,
+    read_record,
     repeat_dirs,
     write_json_atomic,
     write_text_atomic,
 )
-from arcbench.run.summary import aggregate, summarize
+from arcbench.run.summary import TaskDigest, aggregate, digest, summarize
 from arcbench.sandbox import Sandbox, SandboxLimits
-from arcbench.scoring import score_attempt, score_task, test_oracle
+from arcbench.scoring import AttemptScore, score_attempt, score_task, test_oracle
 from arcbench.solve import STRATEGIES, Solver, SolveSettings, choose_attempts
 
 if TYPE_CHECKING:
@@ -71,8 +74,32 @@ async def _save_log(path: Path, log: TaskLog) -> None:
     some disks, thousands per run) go to a thread. Not fsynced: every call behind a turn is already durable in
     events.jsonl, which a resume replays.
     """
-    text = dump_json(log, pretty=False)
+    text = json.dumps(compact_task_log(log), separators=(",", ":"))
     await asyncio.to_thread(write_text_atomic, path, text, False)
+
+
+class _SaveSchedule:
+    """When an unfinished task's log is rewritten (it is always written when the task ends): once its turns have
+    doubled since the last write and `_SAVE_AFTER_S` has passed, or `_SAVE_EVERY_S` has. Rewriting after every turn
+    cost the square of the turns (a thousand samples rewrote a growing file a thousand times) and, for short tasks,
+    more CPU than their calls; this keeps the writing within about twice the final log. events.jsonl, not the task
+    log, is what a resume reads."""
+
+    def __init__(self) -> None:
+        self._saved_turns = 0
+        self._saved_at = time.monotonic()
+
+    def due(self, turns: int) -> bool:
+        waited = time.monotonic() - self._saved_at
+        if (waited >= _SAVE_AFTER_S and turns - self._saved_turns >= max(1, self._saved_turns)) or \
+                waited >= _SAVE_EVERY_S:
+            self._saved_turns, self._saved_at = turns, time.monotonic()
+            return True
+        return False
+
+
+_SAVE_AFTER_S = 5.0
+_SAVE_EVERY_S = 30.0
 
 
 def _limits(config: RunConfig) -> SandboxLimits:
@@ -105,52 +132,57 @@ class _Run:
         self._session_start = time.monotonic()
         self.strategy = STRATEGIES[config.mode]
         self.settings = SolveSettings(max_turns=config.max_turns, stop_when=config.stop_when, limits=_limits(config),
-                                      options=config.solve)
+                                      options=config.solve, n_per_request=config.n_per_request,
+                                      parallel_requests=config.parallel_requests)
 
     async def execute(self, tasks: list[LabelledTask]) -> RunSummary:
         self._session_start = time.monotonic()
         (self.dir / "tasks").mkdir(parents=True, exist_ok=True)
         events_path = self.dir / "events.jsonl"
-        replay = replay_cache(events_path)
-        events = JsonlWriter(events_path)
-
-        async def write(event: CallEvent | ToolEvent) -> None:
-            await events.append_durable(event)
-
-        recorder = CallRecorder(self.model, write, replay)
-        logs: dict[str, TaskLog] = {}
+        digests: dict[str, TaskDigest] = {}  # a finished task is kept as its digest: its turns can be many
         pending = []
         if (self.dir / "summary.json").exists():  # a resumed run that had finished once
             self._prior_s = read_model(self.dir / "summary.json", RunSummary).wall_time_s
         for lt in tasks:
             path = self._log_path(lt.id)
             if path.exists():
-                log = read_model(path, TaskLog)
+                log = read_record(path, TaskLog, "task log")
                 # A session killed before its summary left its time in the logs it wrote last.
                 self._prior_s = max(self._prior_s, log.run_elapsed_s)
                 # A task that ended on a failed call is tried again (a dead server, now back): its calls that
                 # succeeded are replayed from events.jsonl, so only the failed one and what follows are paid for.
                 # A task the budget stopped is finished by a resume with a higher budget.
                 if log.status == "done":
-                    logs[lt.id] = log
+                    digests[lt.id] = digest(log)
                     self._task_done(log, replayed=True)
                     continue
             pending.append(lt)
+        replay = read_replay(events_path, {lt.id for lt in pending})
+        # A session killed between task log writes left its time in the calls it wrote last.
+        self._prior_s = max(self._prior_s, replay.run_elapsed_s)
+        events = JsonlWriter(events_path)
+        urls = self.config.client.base_urls
+        recorder = CallRecorder(self.model, events.append_all_durable, replay, on_notice=self._notice,
+                                endpoints=[u for u in urls if u] if len(urls) > 1 else None, clock=self._elapsed)
 
         gate = asyncio.Semaphore(self.config.max_workers)
 
         async def one(lt: LabelledTask) -> None:
             async with gate:
-                logs[lt.id] = await self._solve(lt, recorder)
+                digests[lt.id] = digest(await self._solve(lt, recorder))
 
         try:
             await asyncio.gather(*(one(lt) for lt in pending))
         finally:
             events.close()
-        ordered = [logs[lt.id] for lt in tasks]
+        ordered = [digests[lt.id] for lt in tasks]
         summary = summarize(ordered, leaky=self.config.leaky, wall_time_s=self._elapsed())
+        summary.endpoints = list(recorder.endpoints.values())
         write_json_atomic(self.dir / "summary.json", summary)
         return summary
+
+    def _notice(self, notice: Notice) -> None:
+        _tell(self.observer, notice.message)
 
     def _elapsed(self) -> float:
         """The run's wall time so far: earlier sessions' and this one's."""
@@ -179,6 +211,7 @@ class _Run:
         calls = recorder.for_task(task.id)
         solver = Solver(task, self.strategy, calls, self.sandbox, settings, oracle=oracle, journal=calls)
         out_of_money = False
+        schedule = _SaveSchedule()
         try:
             async for turn in solver.turns():
                 log.turns.append(turn)
@@ -186,7 +219,8 @@ class _Run:
                 self.totals.count(turn.usage, turn.cost_usd)
                 self.totals.errors += turn.error_kind is not None
                 log.run_elapsed_s = self._elapsed()
-                await _save_log(path, log)
+                if schedule.due(len(log.turns)):
+                    await _save_log(path, log)
                 self.observer.turn(task.id, turn, self.totals)
         except BudgetExhausted:  # no new call may start: the task ends unfinished, for a resume to finish
             out_of_money = True
@@ -200,9 +234,14 @@ class _Run:
         log.timeout_failures = sum(t.error_kind == "timeout" for t in log.turns)
         if lt.test_outputs is not None:
             log.score = score_task(task.id, [[a.output for a in att] for att in log.attempts], lt.test_outputs)
+            scored: dict[int, list[AttemptScore]] = {}  # a program that was not run again has its runner's scores
             for t in log.turns:
                 if t.test:
-                    t.test_scores = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs, strict=True)]
+                    runner = t.same_program_as if t.same_program_as is not None else t.index
+                    if runner not in scored:
+                        scored[runner] = [score_attempt(r.output, e) for r, e in zip(t.test, lt.test_outputs,
+                                                                                      strict=True)]
+                    t.test_scores = scored[runner]
         log.finished_at = now_iso()
         log.run_elapsed_s = self._elapsed()
         await _save_log(path, log)
@@ -246,6 +285,29 @@ def _start(run_dir: Path, config: RunConfig, tasks: list[LabelledTask]) -> _Star
     return _Start(run_dir, made_dir, made_config)
 
 
+def _tell(observer: RunObserver, message: str) -> None:
+    # An observer written before notices existed has no `notice`: it misses them, and the run goes on.
+    notice = getattr(observer, "notice", None)
+    if notice is not None:
+        notice(message)
+
+
+async def _check_endpoints(client: ClientConfig, observer: RunObserver) -> None:
+    """One endpoint must answer before anything is paid for; of several, one is enough (the others are taken out
+    when they fail, and may come back)."""
+    urls = [u for u in client.base_urls if u]
+    if len(urls) <= 1:
+        await check_reachable(client.base_url)
+        return
+    problems = await asyncio.gather(*(unreachable(u) for u in urls))
+    if all(problems):
+        raise UserError(f"none of the {len(urls)} endpoints can be reached ({problems[0]}): are the servers running? "
+                        "check --base-url")
+    for url, problem in zip(urls, problems, strict=True):
+        if problem:
+            _tell(observer, f"endpoint {url} cannot be reached ({problem}): the others start without it")
+
+
 async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: list[LabelledTask] | None = None, *,
               observer: RunObserver | None = None) -> RunResult:
     """Run (or resume: the same call on an existing run directory) every repeat of a configured run.
@@ -269,7 +331,7 @@ async def run(config: RunConfig, model: ChatModel, run_dir: Path | str, tasks: l
         model = budget.wrap(model)
     # Everything that can refuse the start is checked before the run directory is made, so that a failed start
     # leaves nothing behind for later commands to trip over ("already holds a run", "not a run directory").
-    await check_reachable(config.client.base_url)
+    await _check_endpoints(config.client, watch)
     summaries = []
     with _executor(config) as sandbox:
         _ = sandbox.isolation  # a sandbox that cannot hide the benchmark refuses here, before any model call

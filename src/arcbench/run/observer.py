@@ -51,6 +51,9 @@ class RunObserver(Protocol):
     def finished(self, summary: RunSummary | None) -> None:
         """The run ended: with its summary, or None when it was interrupted or failed."""
 
+    def notice(self, message: str) -> None:
+        """Something the user should hear about once (a server that ignores `n`, an endpoint taken out of service)."""
+
 
 class SilentObserver:
     """Watches nothing: the default for runs driven from Python."""
@@ -65,4 +68,7 @@ class SilentObserver:
         pass
 
     def finished(self, summary: RunSummary | None) -> None:
+        pass
+
+    def notice(self, message: str) -> None:
         pass

@@ -117,13 +117,21 @@ class JsonlWriter:
         self._sync_lock: asyncio.Lock | None = None
 
     def append(self, record: BaseModel | dict) -> None:
-        line = record.model_dump_json() if isinstance(record, BaseModel) else json.dumps(record)
-        self._f.write(line + "\n")
+        self.append_all([record])
+
+    def append_all(self, records: list[BaseModel | dict]) -> None:
+        """Several lines in one write: a kill leaves all of them, or a prefix whose last line may be torn."""
+        text = "".join((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r, separators=(",", ":")))
+                       + "\n" for r in records)
+        self._f.write(text)
         self._f.flush()
         self._written += 1
 
     async def append_durable(self, record: BaseModel | dict) -> None:
-        self.append(record)
+        await self.append_all_durable([record])
+
+    async def append_all_durable(self, records: list[BaseModel | dict]) -> None:
+        self.append_all(records)
         target = self._written
         if self._sync_lock is None:
             self._sync_lock = asyncio.Lock()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from arcbench.llm import FailureKind, Usage
 from arcbench.run.records import Aggregate, RunSummary, TaskLog, TaskSummary
 from arcbench.run.stats import describe
-from arcbench.scoring import score_run
+from arcbench.scoring import TaskScore, score_run
 
 
 def turn1_solved(log: TaskLog) -> bool:
@@ -27,41 +29,71 @@ def task_summary(log: TaskLog) -> TaskSummary:
     )
 
 
-def summarize(logs: Sequence[TaskLog], *, leaky: bool, wall_time_s: float) -> RunSummary:
-    scored = [log.score for log in logs if log.score is not None]
+@dataclass(frozen=True)
+class TaskDigest:
+    """What the run summary needs of a finished task: kept in place of its log, whose turns can be many."""
+
+    summary: TaskSummary
+    score: TaskScore | None
+    failure: FailureKind | None
+    status: str
+    usage: Usage
+    turns: int
+    calls: int
+    failed_calls: int
+    executions: int
+    executions_saved: int
+
+
+def digest(log: TaskLog) -> TaskDigest:
+    ran = [t for t in log.turns if t.code is not None]
+    return TaskDigest(
+        summary=task_summary(log), score=log.score, failure=log.failure, status=log.status, usage=log.usage,
+        turns=len(log.turns), calls=len({t.call_id for t in log.turns}),
+        failed_calls=sum(t.error_kind is not None for t in log.turns),
+        executions=sum(t.same_program_as is None for t in ran),
+        executions_saved=sum(t.same_program_as is not None for t in ran),
+    )
+
+
+def summarize(logs: Sequence[TaskLog | TaskDigest], *, leaky: bool, wall_time_s: float) -> RunSummary:
+    """The run summary of these tasks (their logs, or the digests a run keeps of them)."""
+    tasks = [d if isinstance(d, TaskDigest) else digest(d) for d in logs]
+    scored = [d.score for d in tasks if d.score is not None]
     run = score_run(scored)
-    costs = [log.cost_usd for log in logs]
+    costs = [d.summary.cost_usd for d in tasks]
     known = [c for c in costs if c is not None]
-    turns = [t for log in logs for t in log.turns]
-    prompt_tokens = sum(log.usage.prompt_tokens for log in logs)
-    cached_tokens = sum(log.usage.cached_tokens for log in logs)
+    prompt_tokens = sum(d.usage.prompt_tokens for d in tasks)
+    cached_tokens = sum(d.usage.cached_tokens for d in tasks)
     return RunSummary(
-        total_tasks=len(logs),
+        total_tasks=len(tasks),
         scored_tasks=len(scored),
         score=run.score,
         tasks_fully_solved=run.tasks_fully_solved,
         task_accuracy=run.task_accuracy,
         pixel_accuracy=run.pixel_accuracy,
-        turn1_solved=sum(turn1_solved(log) for log in logs),
-        api_failures=sum(log.failure == "api_error" for log in logs),
-        timeout_failures=sum(log.failure == "timeout" for log in logs),
-        budget_exhausted=sum(log.status == "budget_exhausted" for log in logs),
-        api_successes=sum(log.status == "done" for log in logs),
-        total_turns=len(turns),
-        calls=len(turns),
-        failed_calls=sum(t.error_kind is not None for t in turns),
+        turn1_solved=sum(d.summary.turn1_solved for d in tasks),
+        api_failures=sum(d.failure == "api_error" for d in tasks),
+        timeout_failures=sum(d.failure == "timeout" for d in tasks),
+        budget_exhausted=sum(d.status == "budget_exhausted" for d in tasks),
+        api_successes=sum(d.status == "done" for d in tasks),
+        total_turns=sum(d.turns for d in tasks),
+        calls=sum(d.calls for d in tasks),
+        failed_calls=sum(d.failed_calls for d in tasks),
         prompt_tokens=prompt_tokens,
-        completion_tokens=sum(log.usage.completion_tokens for log in logs),
-        reasoning_tokens=sum(log.usage.reasoning_tokens for log in logs),
-        total_tokens=sum(log.usage.total_tokens for log in logs),
+        completion_tokens=sum(d.usage.completion_tokens for d in tasks),
+        reasoning_tokens=sum(d.usage.reasoning_tokens for d in tasks),
+        total_tokens=sum(d.usage.total_tokens for d in tasks),
         cached_tokens=cached_tokens,
         cache_hit_rate=cached_tokens / prompt_tokens if prompt_tokens else None,
-        calls_without_usage=sum(log.usage.unreported for log in logs),
+        calls_without_usage=sum(d.usage.unreported for d in tasks),
         total_cost=sum(known) if known or not costs else None,
         cost_known=len(known) == len(costs),
         leaky=leaky,
         wall_time_s=wall_time_s,
-        tasks=[task_summary(log) for log in logs],
+        tasks=[d.summary for d in tasks],
+        executions=sum(d.executions for d in tasks),
+        executions_saved=sum(d.executions_saved for d in tasks),
     )
 
 

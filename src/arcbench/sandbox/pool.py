@@ -71,6 +71,8 @@ class _Worker:
         )
         self.isolation = None
         self._buf = b""
+        self.ooms = 0
+        """OOM kills in its (new) cgroups so far, as last read."""
 
     def ready(self) -> dict[str, Any]:
         """The worker's isolation report, waiting for it to start if needed; raises if it refuses to run programs."""
@@ -216,15 +218,19 @@ class Sandbox:
         worker = self._idle.get()
         t0 = time.perf_counter()
         try:
-            oom_before = worker.oom_kills()
             reply = worker.exchange(payload, lim, budget)
             if reply is None:
                 worker.restart()
                 return _all(len(grids), "crashed", "the sandbox worker stopped responding and was restarted",
                             time.perf_counter() - t0)
             result = _parse_reply(reply, len(grids), lim, time.perf_counter() - t0)
-            if worker.oom_kills() > oom_before:
-                _charge_memory(result, lim)
+            # The kernel's count moves only when it kills a program, which the program's results then show as a
+            # crash: read it only then (two file reads per program cost more than the rest of the exchange).
+            if any(r.error == "crashed" for r in result.results):
+                ooms = worker.oom_kills()
+                if ooms > worker.ooms:
+                    _charge_memory(result, lim)
+                worker.ooms = ooms
             return result
         finally:
             self._idle.put(worker)

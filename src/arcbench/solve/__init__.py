@@ -8,6 +8,7 @@
 
 from arcbench.solve.extract import ExtractedCode, extract_code
 from arcbench.solve.hardcode import hardcoding
+from arcbench.solve.normalise import normalise_source, program_key
 from arcbench.solve.options import SolveOptions
 from arcbench.solve.records import AttemptSource, ExampleDescription, ExampleResult, TestRun, ToolCallRecord, Turn
 from arcbench.solve.select import VoteBy, choose_attempts
@@ -41,4 +42,6 @@ __all__ = [
     "extract_code",
     "hardcoding",
     "most_promising",
+    "normalise_source",
+    "program_key",
 ]

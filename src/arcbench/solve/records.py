@@ -83,6 +83,9 @@ class Turn(BaseModel):
     turn_in_sample: int
     """1-based turn within its conversation."""
     call_id: str
+    """The model call that gave this turn's reply. A call that asked for several answers gives several turns."""
+    choice: int = 0
+    """Which answer of its call (0-based): above 0 only for calls that asked for several (`--n-per-request`)."""
     phase: Phase = "sample"
     user_message: str
     """The last user message sent for this call (the full request is in events.jsonl)."""
@@ -101,9 +104,14 @@ class Turn(BaseModel):
     train_total: int = 0
     train_pixel_accuracy: float = 0.0
     """Mean pixel accuracy over training examples."""
+    same_program_as: int | None = None
+    """The index of the turn whose program is this one after normalisation (comments, formatting), an earlier one
+    but for calls made side by side: that turn's execution results are reused here instead of running the program
+    again. The turn still counts as a vote."""
     feedback: str | None = None
     """The feedback message this turn's results produced (sent as the next user message, if there was one)."""
     usage: Usage = Field(default_factory=Usage)
+    """This turn's share of its call's tokens: a call that gave several answers splits its counts evenly."""
     cost_usd: float | None = None
     latency_s: float = 0.0
     error_kind: FailureKind | None = None

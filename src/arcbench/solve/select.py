@@ -30,9 +30,13 @@ def choose_attempts(turns: list[Turn], n_tests: int, k: int = MAX_ATTEMPTS, *,
     chosen: list[list[AttemptSource]] = []
     for i in range(n_tests):
         groups: dict[tuple, list[Turn]] = {}
+        keys: dict[int, tuple] = {}  # by output object: turns whose program was not run again share their runner's
         for t in turns:
-            if i < len(t.test) and t.test[i].output is not None:
-                groups.setdefault(_key(t.test[i].output), []).append(t)
+            if i < len(t.test) and (out := t.test[i].output) is not None:
+                key = keys.get(id(out))
+                if key is None:
+                    key = keys[id(out)] = _key(out)
+                groups.setdefault(key, []).append(t)
         ranked = []
         for members in groups.values():
             hardcoded = all(m.hardcoded for m in members)

@@ -40,6 +40,10 @@ class SolveSettings(BaseModel):
     stop_when: StopRule = "train-correct"
     limits: SandboxLimits = SandboxLimits()
     options: SolveOptions = Field(default_factory=SolveOptions)
+    n_per_request: int = Field(1, ge=1)
+    """Answers a sampling strategy asks for per request (OpenAI's `n`)."""
+    parallel_requests: int = Field(1, ge=1)
+    """Requests of one task a sampling strategy has in flight at once."""
 
 
 class Solver:
@@ -53,7 +57,8 @@ class Solver:
         self.strategy = strategy
         self.settings = settings
         self.ctx = SolveContext(task, model, executor, max_turns=settings.max_turns, limits=settings.limits,
-                                options=settings.options, journal=journal)
+                                options=settings.options, journal=journal, n_per_request=settings.n_per_request,
+                                parallel_requests=settings.parallel_requests)
         self._oracle = oracle if settings.stop_when == "test-correct" else None
         self.stop_reason = ""
         self.failure: FailureKind | None = None
@@ -91,6 +96,9 @@ class Solver:
                 if len(shown) >= self.settings.max_turns:
                     self.stop_reason = "budget"
                     break
+        except BaseException:
+            self.ctx.close()
+            raise
         finally:
             close = getattr(made, "aclose", None)  # an async generator: end it where it waits, now
             if close is not None:

@@ -5,18 +5,25 @@ options of the run, and the turns so far. It has no way to a test output, and it
 budget: `sample` refuses. Calls may run concurrently (the refine strategy's experts): each call takes its place in
 the task's order when it is made, before it is sent, so that turn numbers, and the recorder's replay on resume,
 follow the order the calls were made in.
+
+Sampling strategies draw many answers to one prompt with `samples`: several answers per request (`n`) and several
+requests at once, in rounds whose turns are numbered in the order their requests were made once the whole round is
+back. Which answers a task gets therefore does not depend on which request came back first: a resumed run makes the
+same rounds and ends on the same turn. Each distinct program (`program_key`) runs once per task; a turn with a
+program that already ran reuses its results (`same_program_as`) and still counts as a vote.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import json
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.inert import clip
-from arcbench.llm import ChatModel, Message, Tool, ToolCall
+from arcbench.llm import ChatModel, Completion, Message, Tool, ToolCall, Usage
 from arcbench.llm.tools import assistant_message
 from arcbench.prompts.feedback import ReplyFacts, feedback_content
 from arcbench.prompts.render import task_messages
@@ -26,10 +33,11 @@ from arcbench.sandbox import ProgramResult, SandboxLimits
 from arcbench.scoring import pixel_accuracy
 from arcbench.solve.describe import describe
 from arcbench.solve.executor import Executor
-from arcbench.solve.extract import extract_code, why_no_code
+from arcbench.solve.extract import ExtractedCode, extract_code, why_no_code
 from arcbench.solve.hardcode import hardcoding
+from arcbench.solve.normalise import program_key
 from arcbench.solve.options import SolveOptions
-from arcbench.solve.records import ExampleResult, Phase, TestRun, ToolCallRecord, Turn
+from arcbench.solve.records import ExampleDescription, ExampleResult, Phase, TestRun, ToolCallRecord, Turn
 
 __all__ = ["BudgetExceeded", "Executor", "SolveContext", "ToolJournal", "conversation", "most_promising",
            "record_results", "reply_facts"]
@@ -81,7 +89,28 @@ class ToolJournal(Protocol):
 
 
 class BudgetExceeded(RuntimeError):
-    """A strategy asked for more model calls than its budget allows (a bug in the strategy)."""
+    """A strategy asked for more answers than its budget allows (a bug in the strategy)."""
+
+
+class _Run(NamedTuple):
+    """A program's results on a task, as every turn with that program records them."""
+
+    train: list[ExampleResult]
+    test: list[TestRun]
+    solved: int
+    pixel_accuracy: float
+    hardcoded: str | None
+    descriptions: list[ExampleDescription] | None
+
+
+def _shares(usage: Usage, cost_usd: float | None, k: int) -> list[tuple[Usage, float | None]]:
+    """A call's tokens and cost split over its k answers: evenly, remainders to the first, totals kept exactly."""
+    if k == 1:
+        return [(usage, cost_usd)]
+    fields = usage.model_dump()
+    parts = [{name: value // k + (i < value % k) for name, value in fields.items()} for i in range(k)]
+    cost = None if cost_usd is None else cost_usd / k
+    return [(Usage(**p), cost) for p in parts]
 
 
 def _new_input(messages: list[Message]) -> str:
@@ -113,12 +142,16 @@ class SolveContext:
 
     def __init__(self, task: Task, model: ChatModel, executor: Executor, *, max_turns: int,
                  limits: SandboxLimits | None = None, options: SolveOptions | None = None,
-                 journal: ToolJournal | None = None) -> None:
+                 journal: ToolJournal | None = None, n_per_request: int = 1, parallel_requests: int = 1) -> None:
         self.task = task
         self.model = model
         self.executor = executor
         self.max_turns = max_turns
-        """The budget: model calls this task may make."""
+        """The budget: answers (turns) this task may get from the model; one per call, but for `samples`."""
+        self.n_per_request = n_per_request
+        """Answers `samples` asks for per request; lowered to what the model gives (one, when it ignores `n`)."""
+        self.parallel_requests = parallel_requests
+        """Requests `samples` has in flight at once."""
         self.limits = limits
         self.options = options or SolveOptions()
         self.journal = journal
@@ -129,10 +162,18 @@ class SolveContext:
         self._sent: dict[int, tuple[list[Message], list[Tool] | None]] = {}
         self._carried: dict[str, list[dict[str, Any]]] = {}
         """Provider items of each call (by call id), sent back with its reply when a conversation goes on."""
+        self._found: dict[tuple[str, str | None], ExtractedCode | None] = {}
+        """Reply (answer, reasoning) -> the program in it: samples often repeat a reply word for word."""
+        self._keys: dict[str, str] = {}
+        """Program text -> its `program_key` (computed once per distinct text)."""
+        self._grids: list[Grid] | None = None
+        """The inputs every program of the task runs on (training, then test)."""
+        self._runs: dict[str, tuple[int, asyncio.Future[_Run]]] = {}
+        """Program key -> (index of the turn that ran it, its results): each program is run once per task."""
 
     @property
     def remaining(self) -> int:
-        """Model calls still allowed."""
+        """Answers still allowed (those asked for by requests in flight counted as spent)."""
         return self.max_turns - self._calls
 
     def style(self, *, tools: bool = False) -> PromptStyle:
@@ -185,27 +226,136 @@ class SolveContext:
     async def execute(self, turn: Turn) -> None:
         """Find the program in the turn's reply and record its results: training outputs with correctness, test
         outputs without."""
-        found = extract_code(turn.response, turn.reasoning)
-        if found is None:
-            turn.code_note = f"the reply held {why_no_code(turn.response, turn.reasoning)}"
-            return
-        turn.code_function, turn.code_placement = found.function, found.placement
-        await self.run_program(turn, found.code, found.source, found.note)
+        run = self._start(turn)
+        if run is not None:
+            await self._finish(turn, run)
 
     async def run_program(self, turn: Turn, code: str, source: str = "answer", note: str = "") -> None:
         """Run `code` as the turn's program (from its reply, or handed in with the submit tool)."""
+        await self._finish(turn, self._start_program(turn, code, source, note))
+
+    def _start(self, turn: Turn) -> asyncio.Future[_Run] | None:
+        """The turn's program found and its run started (or the run of the same program found); None when the
+        reply holds no program."""
+        reply = (turn.response, turn.reasoning)
+        if reply in self._found:
+            found = self._found[reply]
+        else:
+            found = self._found[reply] = extract_code(*reply)
+        if found is None:
+            turn.code_note = f"the reply held {why_no_code(turn.response, turn.reasoning)}"
+            return None
+        turn.code_function, turn.code_placement = found.function, found.placement
+        return self._start_program(turn, found.code, found.source, found.note)
+
+    def _start_program(self, turn: Turn, code: str, source: str, note: str) -> asyncio.Future[_Run]:
+        """Start running `code` for the turn, unless an earlier turn of the task runs (or ran) the same program
+        (`program_key`): then its run is the turn's (`same_program_as`)."""
         turn.code, turn.code_source, turn.code_note = code, source, note  # type: ignore[assignment]
+        key = self._keys.get(code)
+        if key is None:
+            key = self._keys[code] = program_key(code)
+        run = self._runs.get(key)
+        if run is None:
+            run = self._runs[key] = (turn.index, asyncio.ensure_future(self._run(code)))
+        else:
+            # Usually an earlier turn; a later one when calls made side by side (refine's experts) came back out of
+            # order. Either way the results are the same program's.
+            turn.same_program_as = run[0]
+        return run[1]
+
+    async def _finish(self, turn: Turn, run: asyncio.Future[_Run]) -> None:
+        # Shielded: the first turn to wait may be cancelled while others wait on the same run.
+        ran = run.result() if run.done() else await asyncio.shield(run)
+        turn.train, turn.test = ran.train, ran.test
+        turn.train_total, turn.train_solved, turn.train_pixel_accuracy = len(ran.train), ran.solved, ran.pixel_accuracy
+        turn.hardcoded, turn.hardcoded_reason = ran.hardcoded is not None, ran.hardcoded or ""
+        turn.descriptions = ran.descriptions
+
+    async def _run(self, code: str) -> _Run:
         train = self.task.train
-        grids = [ex.input for ex in train] + list(self.task.test_inputs)
-        result = await self.executor.run(code, grids, self.limits)
-        turn.train, turn.test = record_results(train, result)
-        turn.train_total = len(train)
-        turn.train_solved = sum(e.correct for e in turn.train)
-        turn.train_pixel_accuracy = sum(e.pixel_accuracy for e in turn.train) / len(train)
-        why = hardcoding(code, train, self.task.test_inputs)
-        turn.hardcoded, turn.hardcoded_reason = why is not None, why or ""
+        if self._grids is None:
+            self._grids = [ex.input for ex in train] + list(self.task.test_inputs)
+        result = await self.executor.run(code, self._grids, self.limits)
+        examples, tests = record_results(train, result)
+        descriptions = None
         if self.options.describe_grids:
-            turn.descriptions = await describe(self.executor, code, train, turn.train, self.limits)
+            descriptions = await describe(self.executor, code, train, examples, self.limits)
+        return _Run(examples, tests, sum(e.correct for e in examples),
+                    sum(e.pixel_accuracy for e in examples) / len(train),
+                    hardcoding(code, train, self.task.test_inputs), descriptions)
+
+    def close(self) -> None:
+        """Cancel program runs nobody waits for any more (the task ended by an error or a cancellation)."""
+        for _, future in self._runs.values():
+            future.cancel()
+
+    async def samples(self, messages: list[Message], count: int | None = None) -> AsyncIterator[Turn]:
+        """Up to `count` (default: the rest of the budget) independent answers to the same messages, as turns in
+        index order.
+
+        They are drawn in rounds: `parallel_requests` requests at once, each asking for `n_per_request` answers (a
+        model that gives fewer gets more requests in later rounds). A round's turns are numbered in the order its
+        requests were made, once all of them are back, and its programs run before its turns are yielded. When the
+        caller stops early (the stop rule ended the task), nothing is in flight: the rest of the round's turns, paid
+        for, are shown by the solver."""
+        target = min(self.remaining, self.max_turns if count is None else count)
+        made = 0
+        while made < target:
+            room = min(target - made, self.parallel_requests * self.n_per_request)
+            sizes = []
+            while room > 0:
+                sizes.append(min(self.n_per_request, room))
+                room -= sizes[-1]
+            self._calls += sum(sizes)  # the budget counts what is asked for while it is in flight
+            done: list[Completion | BaseException] = []
+            try:
+                done = await asyncio.gather(*(self._ask(messages, k) for k in sizes), return_exceptions=True)
+            finally:
+                self._calls -= sum(sizes)
+            turns = []
+            for k, reply in zip(sizes, done, strict=True):
+                if isinstance(reply, Completion):
+                    turns += self._answers(reply, messages, k)
+            for failed in done:
+                if isinstance(failed, BaseException):
+                    raise failed  # after the answers that came back are turns: they were paid for
+            runs = [self._start(t) if t.error_kind is None else None for t in turns]
+            for turn, run in zip(turns, runs, strict=True):
+                if run is not None:
+                    await self._finish(turn, run)
+            made += len(turns)
+            for turn in turns:
+                yield turn
+
+    async def _ask(self, messages: list[Message], n: int) -> Completion:
+        return await (self.model.complete(messages, n=n) if n > 1 else self.model.complete(messages))
+
+    def _answers(self, done: Completion, messages: list[Message], asked: int) -> list[Turn]:
+        """The turns of one request for `asked` answers: one per answer (one with `error_kind` for a failed call),
+        numbered next, each a new sample, each with its share of the call's tokens and cost."""
+        # A call replayed from an earlier run's log may hold more answers than this request asked for: the budget
+        # takes what was asked.
+        choices = done.choices[:asked]
+        if done.error_kind is None and len(choices) < self.n_per_request:
+            self.n_per_request = len(choices)
+        user_message = _new_input(messages)
+        turns = []
+        for i, (choice, (usage, cost)) in enumerate(zip(choices, _shares(done.usage, done.cost_usd, len(choices)),
+                                                        strict=True)):
+            turn = Turn(
+                index=self._calls, sample=self.new_sample(), turn_in_sample=1, call_id=done.call_id, choice=i,
+                phase="sample", user_message=user_message, response=choice.content, reasoning=choice.reasoning,
+                usage=usage, cost_usd=cost, latency_s=done.latency_s, error_kind=done.error_kind,
+                error_message=done.error_message, finish_reason=choice.finish_reason,
+            )
+            self._sent[turn.index] = (messages, None)
+            self._calls += 1
+            self.turns.append(turn)
+            turns.append(turn)
+        if done.provider_items:
+            self._carried[done.call_id] = done.provider_items
+        return turns
 
     def feedback_content(self, turn: Turn, *, style: PromptStyle | None = None) -> Content:
         """The turn's training results as the next user message (its text noted on the turn)."""

@@ -17,10 +17,16 @@ from typing import Protocol
 from arcbench.solve.records import Turn
 from arcbench.solve.steps import SolveContext
 
+DEFAULT_MAX_BUDGET = 100
+"""The largest budget (`--max-turns`) a strategy takes when it names none (`max_budget`)."""
+
 
 class Strategy(Protocol):
     name: str
-    """The --mode name."""
+    """The --mode name. A strategy may also set `max_budget`, the most turns a task can sanely spend with it
+    (default DEFAULT_MAX_BUDGET), a run asking for more being refused where it is configured; and
+    `samples_in_parallel = True` when it draws samples with `SolveContext.samples`, the only strategies a run lets
+    ask for several answers per request or several requests at once."""
 
     def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
         """Yield every turn `ctx.sample` returns, as soon as it returns it."""

@@ -17,7 +17,7 @@ import copy
 import time
 from typing import Any
 
-from arcbench.llm import Completion, Message, Tool, ToolCall
+from arcbench.llm import Choice, Completion, Message, Tool, ToolCall
 from arcbench.llm.pricing import usage_from_body
 from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce_script
 from arcbench.testing.server import Responder, usage_body
@@ -36,37 +36,49 @@ class ScriptedModel:
         """Every request body (messages, and the tools when some were offered), oldest first."""
 
     async def complete(self, messages: list[Message], *, tools: list[Tool] | None = None,
-                       tool_choice: str | None = None) -> Completion:
+                       tool_choice: str | None = None, n: int = 1) -> Completion:
+        """One request; `n` > 1 answers it that many times over (each answer one pass through the script), as a
+        server that honours `n` does."""
         started = time.monotonic()
         request: dict[str, Any] = {"model": self.name, "messages": copy.deepcopy(messages)}
         if tools:
             request["tools"] = copy.deepcopy(tools)
             if tool_choice is not None:
                 request["tool_choice"] = tool_choice
+        if n > 1:
+            request["n"] = n
         self.requests.append(request["messages"])
         self.bodies.append(request)
         reply = self._respond(request)
-        if reply.delay_s > 0:
-            await asyncio.sleep(reply.delay_s)
+        more = [r for r in (self._respond(request) for _ in range(n - 1)) if _failure(r) is None] if (
+            n > 1 and _failure(reply) is None) else []
+        delay = max(r.delay_s for r in (reply, *more))
+        if delay > 0:
+            await asyncio.sleep(delay)
         failure = _failure(reply)
         if failure is not None:
             kind, message = failure
             return Completion(model=self.name, request=request, latency_s=time.monotonic() - started,
                               error_kind=kind, error_message=message)
-        usage = usage_body(reply, request)
-        reasoning = reply.reasoning if reply.reasoning_placement != "none" else None
+        usage = usage_body(reply, request, more)
         return Completion(
-            model=self.name, request=request, content=reply.content, reasoning=reasoning or None,
+            model=self.name, request=request, content=reply.content, reasoning=_reasoning(reply),
             usage=usage_from_body(usage if reply.include_usage else None),
             cost_usd=reply.cost if reply.cost is not None else 0.0,
             cost_source="server" if reply.cost is not None else "free",
             latency_s=time.monotonic() - started, finish_reason=reply.finish_reason,
             tool_calls=[ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
                         for c in reply.tool_call_dicts()],
+            more_choices=[Choice(content=r.content, reasoning=_reasoning(r), finish_reason=r.finish_reason)
+                          for r in more],
         )
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _reasoning(reply: Reply) -> str | None:
+    return (reply.reasoning if reply.reasoning_placement != "none" else None) or None
 
 
 def _failure(reply: Reply) -> tuple[Any, str] | None:

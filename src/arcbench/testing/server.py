@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -30,6 +30,12 @@ from arcbench.testing.script import Reply, Rule, Script, ScriptResponder, coerce
 
 Responder = Callable[[dict[str, Any]], Reply]
 """Turns a chat request body into the reply to send."""
+
+NChoices = Literal["honour", "ignore", "refuse"]
+"""What the server does with a request for several answers (`n` > 1): answer each (as vLLM and SGLang do), answer
+once (as some servers do without a word), or refuse with HTTP 400 (as llama.cpp does)."""
+N_REFUSED_MESSAGE = "Only one completion choice is allowed"
+"""llama.cpp's words when it refuses `n` > 1."""
 
 Route = Callable[[str, str, Mapping[str, str], bytes], "tuple[int, Any] | None"]
 """Extra endpoints (e.g. files and fine-tuning, `arcbench.testing.finetune_api`): given the method, path, headers and
@@ -69,15 +75,18 @@ def _prompt_text(body: dict[str, Any]) -> str:
     return "".join(content_text(m.get("content")) for m in conversation_items(body))
 
 
-def usage_body(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
-    """The `usage` object the server reports for a reply: counts the script gave, or 4 characters a token."""
-    reasoning_tokens = reply.reasoning_tokens
-    if reasoning_tokens is None:
-        reasoning_tokens = _tokens(reply.reasoning or "")
-    completion = reply.completion_tokens
-    if completion is None:
-        calls = "".join(c.name + c.arguments_text() for c in reply.tool_calls)
-        completion = _tokens(reply.content + calls) + reasoning_tokens
+def usage_body(reply: Reply, body: dict[str, Any], more: Sequence[Reply] = ()) -> dict[str, Any]:
+    """The `usage` object the server reports for a reply (and the further answers of a request for several): counts
+    the script gave, or 4 characters a token; the prompt is counted once."""
+    reasoning_tokens = completion = 0
+    for r in (reply, *more):
+        reasoning = r.reasoning_tokens if r.reasoning_tokens is not None else _tokens(r.reasoning or "")
+        reasoning_tokens += reasoning
+        if r.completion_tokens is not None:
+            completion += r.completion_tokens
+        else:
+            calls = "".join(c.name + c.arguments_text() for c in r.tool_calls)
+            completion += _tokens(r.content + calls) + reasoning
     prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(_prompt_text(body))
     usage: dict[str, Any] = {
         "prompt_tokens": prompt,
@@ -113,6 +122,12 @@ def _pieces(text: str, n: int = 3) -> list[str]:
         return []
     size = max(1, math.ceil(len(text) / n))
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _answers(reply: Reply) -> bool:
+    """The reply is an answer (not an error, a hang, a reset or garbage): one that several choices can be made of."""
+    return (reply.status == 200 and reply.error_message is None and reply.stream_error is None
+            and not (reply.garbage or reply.hang or reply.reset))
 
 
 def _stream_deltas(reply: Reply) -> Iterator[dict[str, Any]]:
@@ -219,17 +234,29 @@ class _Handler(BaseHTTPRequestHandler):
         if self._responses and (problem := input_problem(body)) is not None:
             self._send_error_body(*problem)
             return
+        owner = self.server.owner
+        n = body.get("n") if not self._responses else None
+        n = n if type(n) is int and n > 1 else 1
+        if n > 1 and owner.n_choices == "refuse":
+            self._send_error_body(400, N_REFUSED_MESSAGE, param="n")
+            return
         try:
-            reply = self.server.owner.responder(body)
+            replies = [owner.responder(body)]
+            if n > 1 and owner.n_choices == "honour" and _answers(replies[0]):
+                # Each answer is one more pass through the script (a rule's `times` counts answers), as a server
+                # samples each choice on its own.
+                replies += [r for r in (owner.responder(body) for _ in range(n - 1)) if _answers(r)]
         except Exception as e:  # a broken responder is the server's 500, as with a real server
             traceback.print_exc()
             self._send_error_body(500, f"responder failed: {type(e).__name__}: {e}")
             return
-        self._answer(reply, body)
+        self._answer(replies, body)
 
-    def _answer(self, reply: Reply, body: dict[str, Any]) -> None:
+    def _answer(self, replies: list[Reply], body: dict[str, Any]) -> None:
+        reply = replies[0]
         stop = self.server.owner._stop
-        if reply.delay_s > 0 and stop.wait(reply.delay_s):
+        delay = max(r.delay_s for r in replies)
+        if delay > 0 and stop.wait(delay):
             return
         if reply.hang:
             stop.wait(_HANG_LIMIT_S)
@@ -256,7 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_responses(reply, body)
             return
         if body.get("stream"):
-            self._stream(reply, body)
+            self._stream(replies, body)
             return
         if reply.garbage:
             self._send_payload(200, b'{"id": "chatcmpl-garbage", "object": "chat.completion", "choices": [{"mess')
@@ -266,10 +293,11 @@ class _Handler(BaseHTTPRequestHandler):
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", ""),
-            "choices": [{"index": 0, "message": _message(reply), "finish_reason": reply.finish_reason}],
+            "choices": [{"index": i, "message": _message(r), "finish_reason": r.finish_reason}
+                        for i, r in enumerate(replies)],
         }
         if reply.include_usage:
-            data["usage"] = usage_body(reply, body)
+            data["usage"] = usage_body(reply, body, replies[1:])
         self._send_json(200, data)
 
     def _answer_responses(self, reply: Reply, body: dict[str, Any]) -> None:
@@ -301,7 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+    def _stream(self, replies: list[Reply], body: dict[str, Any]) -> None:
+        reply = replies[0]
         self._start_events()
         base = {
             "id": f"chatcmpl-{self.server.owner._next_id()}",
@@ -323,12 +352,13 @@ class _Handler(BaseHTTPRequestHandler):
             event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
             self._chunk(b'data: {"choices": [{"index": 0, "delta": {"content": "trunc\n\n')
         else:
-            for delta in _stream_deltas(reply):
-                event({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-            event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]})
+            for i, r in enumerate(replies):
+                for delta in _stream_deltas(r):
+                    event({**base, "choices": [{"index": i, "delta": delta, "finish_reason": None}]})
+                event({**base, "choices": [{"index": i, "delta": {}, "finish_reason": r.finish_reason}]})
             options = body.get("stream_options") or {}
             if reply.include_usage and isinstance(options, dict) and options.get("include_usage"):
-                event({**base, "choices": [], "usage": usage_body(reply, body)})
+                event({**base, "choices": [], "usage": usage_body(reply, body, replies[1:])})
             self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
@@ -360,8 +390,11 @@ class ChatServer:
         model_ids: Sequence[str] = ("scripted",),
         log: Callable[[str], None] | None = None,
         routes: Sequence[Route] = (),
+        n_choices: NChoices = "honour",
     ) -> None:
         self.responder = responder
+        self.n_choices: NChoices = n_choices
+        """What a request for several answers gets (see NChoices); may change between requests."""
         self.host = host
         self.port = port
         self.model_ids = list(model_ids)
@@ -461,9 +494,11 @@ class ScriptedServer(ChatServer):
         *,
         log: Callable[[str], None] | None = None,
         routes: Sequence[Route] = (),
+        n_choices: NChoices = "honour",
     ) -> None:
         self._script_responder = ScriptResponder(coerce_script(script))
-        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log, routes=routes)
+        super().__init__(self._script_responder, host, port, model_ids=("scripted",), log=log, routes=routes,
+                         n_choices=n_choices)
 
     def set_script(self, script: Script | list[Rule] | list[dict[str, Any]] | dict[str, Any] | None) -> None:
         """Replace the script (and reset its rules' `times` counters)."""

@@ -1,17 +1,12 @@
 """Reading programs out of run directories: every turn of every task, every repeat, deduplicated by normalised source.
 
 Two programs that differ only in comments, blank lines or formatting run the same way, so a fine-tuning set that kept
-both would weight one idea twice. The key is `ast.unparse` of the parsed code (docstrings kept: they are code), or
-whitespace-normalised text when the code does not parse. Programs are kept per task: the same source on two tasks
-makes two relabelled examples.
+both would weight one idea twice. The key is `arcbench.solve.normalise_source` (the one a run uses to execute each
+program once). Programs are kept per task: the same source on two tasks makes two relabelled examples.
 """
 
 from __future__ import annotations
 
-import ast
-import io
-import re
-import tokenize
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -21,6 +16,7 @@ from arcbench.errors import UserError
 from arcbench.run.config import SavedConfig, read_saved_config
 from arcbench.run.records import TaskLog
 from arcbench.run.store import read_record, repeat_dirs
+from arcbench.solve.normalise import normalise_source
 
 
 class ProgramSource(BaseModel):
@@ -60,26 +56,6 @@ class Extraction(BaseModel):
     run_dirs: list[str]
     """Every directory whose task logs were read (repeat subfolders included)."""
     limits: RunLimits
-
-
-def normalise_source(code: str) -> str:
-    """A key equal for programs that differ only in comments, blank lines and formatting."""
-    try:
-        return ast.unparse(ast.parse(code))
-    except (SyntaxError, ValueError, RecursionError):
-        return _strip_text(code)
-
-
-def _strip_text(code: str) -> str:
-    """Comments dropped (where the tokenizer can tell them apart from strings), runs of whitespace made one space,
-    blank lines dropped."""
-    try:
-        toks = [t for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type != tokenize.COMMENT]
-        code = tokenize.untokenize(toks)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    lines = (re.sub(r"[ \t]+", " ", line).rstrip() for line in code.splitlines())
-    return "\n".join(line for line in lines if line.strip())
 
 
 def _run_folders(run_dir: Path) -> list[Path]:

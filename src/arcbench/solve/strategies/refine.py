@@ -44,6 +44,9 @@ def example_order(task_id: str, n: int, expert: int, iteration: int) -> list[int
 
 class Refine:
     name = "refine"
+    max_budget = 1000
+    """Each call is a fresh prompt of bounded size (the task and a few programs): hundreds of refinements
+    per task are sane."""
     vote_by = "sample"
 
     async def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:

@@ -54,6 +54,8 @@ def _code_argument(arguments: str) -> str | None:
 
 class Tools:
     name = "tools"
+    max_budget = 100
+    """One conversation that grows with every step: a hundred steps is already past most models' context."""
 
     async def solve(self, ctx: SolveContext) -> AsyncIterator[Turn]:
         opts = ctx.options
