@@ -218,7 +218,8 @@ def test_replayed_calls_never_reach_the_budget(tmp_path):
     writer.close()
     budget = _budget(0.5)
     budget.spent_usd = 0.3  # as a resume counts it from events.jsonl
-    again = asyncio.run(CallRecorder(budget.wrap(model), write, read_replay(path, {"t"})).for_task("t").complete(messages))
+    recorder = CallRecorder(budget.wrap(model), write, read_replay(path, {"t"}))
+    again = asyncio.run(recorder.for_task("t").complete(messages))
     assert again.call_id == first.call_id and budget.spent_usd == 0.3 and len(model.requests) == 1
 
 

@@ -116,3 +116,25 @@ def test_sampling_resumed_after_kills_at_random_moments_repeats_no_call_and_lose
         assert sorted((x.call_id, x.choice) for x in log.turns) == sorted(
             (e["call_id"], c) for e in evs if e["task_id"] == t for c in range(n))
     assert summary(run_dir).total_turns == len(TASKS) * samples
+
+
+def test_sampling_that_stops_on_the_stop_rule_keeps_every_logged_call_after_a_kill(tmp_path):
+    # A task samples in rounds of 2 requests x 2 answers; the 7th answer the server gives solves the training
+    # examples, so the task ends with its round. Killed after a few calls and resumed, it replays what is on disk:
+    # every logged call of the task is in its log (a call paid for and left out would be lost from the costs), and
+    # none is made twice.
+    rot180 = "def transform(grid):\n    return [row[::-1] for row in grid[::-1]]\n"
+    run_dir = tmp_path / "run"
+    script = [{"times": 6, "content": answer(IDENTITY), "delay_s": 0.2}, {"content": answer(rot180), "delay_s": 0.2}]
+    with ScriptedServer(script) as server:
+        kill_mid_run(server.base_url, run_dir, ["6150a2bd"], 2, "--samples", "40", "--n-per-request", "2",
+                     "--parallel-requests", "2")
+        assert main(["run", "--resume", str(run_dir), "--quiet"]) == 0
+    evs = events(run_dir)
+    keys = [e["turn"] for e in evs]
+    assert len(keys) == len(set(keys))
+    log = task_log(run_dir, "6150a2bd")
+    assert log.stop_reason == "train_correct" and len(log.turns) % 4 == 0 and len(log.turns) < 40
+    assert sorted({t.call_id for t in log.turns}) == sorted(e["call_id"] for e in evs)
+    assert [t.index for t in log.turns] == list(range(len(log.turns)))
+    assert summary(run_dir).calls == len(evs)

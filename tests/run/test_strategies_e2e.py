@@ -19,7 +19,8 @@ TASK = "6150a2bd"  # a half turn
 def _as_if_killed_after(run_dir, turns: int) -> None:
     """Leave the run as a kill would after its first `turns` calls (and their tool results) reached disk."""
     lines = (run_dir / "events.jsonl").read_text().splitlines()
-    (run_dir / "events.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln).get("turn", -1) < turns) + "\n")
+    kept = [ln for ln in lines if json.loads(ln).get("turn", -1) < turns]  # prompt lines have no turn
+    (run_dir / "events.jsonl").write_text("\n".join(kept) + "\n")
     log = task_log(run_dir, TASK)
     (run_dir / "tasks" / f"{TASK}.json").write_text(
         TaskLog(task_id=TASK, train=log.train, test_inputs=log.test_inputs).model_dump_json())
