@@ -25,7 +25,7 @@ from arcbench.llm.tokens import APPROXIMATION, MESSAGE_OVERHEAD_TOKENS, approx_t
 from arcbench.prompts.feedback import render_feedback
 from arcbench.prompts.render import task_messages
 from arcbench.run.config import RunConfig
-from arcbench.run.store import read_jsonl, repeat_dirs
+from arcbench.run.store import iter_jsonl, repeat_dirs
 
 DEFAULT_EST_OUTPUT_TOKENS = 4_000
 """Reply tokens assumed per call when neither --est-output-tokens nor --max-tokens says: a short reasoning reply.
@@ -135,7 +135,7 @@ def logged_spend(run_dir: Path) -> tuple[float, bool]:
     spent = 0.0
     known = True
     for folder in [run_dir, *(repeat_dirs(run_dir) if run_dir.is_dir() else [])]:
-        for raw in read_jsonl(folder / "events.jsonl"):
+        for raw in iter_jsonl(folder / "events.jsonl"):
             if raw.get("type") != "call" or raw.get("error_kind") is not None:
                 continue
             cost = raw.get("cost_usd")

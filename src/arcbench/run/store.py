@@ -7,7 +7,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -152,24 +152,38 @@ def _drop_torn_tail(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     with path.open("rb+") as f:
-        f.seek(-1, os.SEEK_END)
+        end = f.seek(0, os.SEEK_END)
+        f.seek(end - 1)
         if f.read(1) == b"\n":
             return
-        f.seek(0)
-        data = f.read()
-        f.truncate(data.rfind(b"\n") + 1)
+        # Back from the end a block at a time: the log of a large run is hundreds of MB, its torn line short.
+        at = end
+        while at > 0:
+            start = max(0, at - (1 << 16))
+            f.seek(start)
+            block = f.read(at - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                f.truncate(start + cut + 1)
+                return
+            at = start
+        f.truncate(0)
+
+
+def iter_jsonl(path: Path) -> Iterator[dict]:
+    """Records of a JSONL file, read as a stream; a torn last line (a kill mid-write) is ignored."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
 
 
 def read_jsonl(path: Path) -> list[dict]:
     """Records of a JSONL file; a torn last line (a kill mid-write) is ignored."""
-    out = []
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+    return list(iter_jsonl(path))
