@@ -9,7 +9,7 @@ import pytest
 from arcbench.data import load_tasks
 from arcbench.data.types import Example
 from arcbench.solve import choose_attempts
-from arcbench.solve.hardcode import hardcoding
+from arcbench.solve.hardcode import hardcoding, literal_grids
 from arcbench.solve.records import TestRun, Turn
 
 (LT,) = load_tasks("arc-agi-1", "6150a2bd")
@@ -93,3 +93,13 @@ def test_votes_by_sample_count_each_expert_once():
     assert [(a.output, a.votes) for a in attempts] == [([[1]], 1), ([[2]], 1)]
     (by_turn,) = choose_attempts(turns, 1)
     assert by_turn[0].output == [[2]] and by_turn[0].votes == 2
+
+
+@pytest.mark.parametrize("source", [
+    "X = [[1, 2], [3, 4]]", "X = [  # the answer\n  [1, 2],\n  [3, 4]]", "X = np.array(( (1, 2), (3, 4) ))",
+    "X = [[\n1, 2], [3, 4]]", "X = [\\\n[1, 2], [3, 4]]", "X = [[(1), 2], [3, 4]]",
+])
+def test_a_grid_literal_is_found_however_it_is_spaced(source):
+    # Sources without two opening brackets before a digit are not parsed at all: every spelling of a literal must
+    # still get through that filter.
+    assert literal_grids(source) == [((1, 2), (3, 4))]

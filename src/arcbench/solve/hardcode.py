@@ -17,6 +17,7 @@ Pure functions.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from arcbench.data.types import Example, Grid
@@ -48,8 +49,16 @@ def _literal_grid(node: ast.AST) -> GridKey | None:
     return tuple(rows)
 
 
+_NESTED_LITERAL = re.compile(r"(?:[\[(](?:\s|\\|#[^\n]*)*){2,}\d")
+"""Two opening brackets in a row (spaces, line breaks, comments between them) and a digit: what every 2-d int
+literal starts with. A program without one has no grid literal, and is not parsed (most programs: a run checks every
+distinct program, thousands per task when sampling)."""
+
+
 def literal_grids(code: str) -> list[GridKey]:
     """Every 2-d int literal in the source, outermost first (empty when the code does not parse)."""
+    if not _NESTED_LITERAL.search(code):
+        return []
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):

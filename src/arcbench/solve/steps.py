@@ -267,10 +267,11 @@ class SolveContext:
     async def _finish(self, turn: Turn, run: asyncio.Future[_Run]) -> None:
         # Shielded: the first turn to wait may be cancelled while others wait on the same run.
         ran = run.result() if run.done() else await asyncio.shield(run)
-        turn.train, turn.test = ran.train, ran.test
-        turn.train_total, turn.train_solved, turn.train_pixel_accuracy = len(ran.train), ran.solved, ran.pixel_accuracy
-        turn.hardcoded, turn.hardcoded_reason = ran.hardcoded is not None, ran.hardcoded or ""
-        turn.descriptions = ran.descriptions
+        # Straight into the turn's fields (values of the field types, made here): a sampling run sets these on
+        # every one of its samples, and a validated assignment per field cost as much as the rest of a sample.
+        turn.__dict__.update(train=ran.train, test=ran.test, train_total=len(ran.train), train_solved=ran.solved,
+                             train_pixel_accuracy=ran.pixel_accuracy, hardcoded=ran.hardcoded is not None,
+                             hardcoded_reason=ran.hardcoded or "", descriptions=ran.descriptions)
 
     async def _run(self, code: str) -> _Run:
         train = self.task.train
@@ -317,9 +318,6 @@ class SolveContext:
             for k, reply in zip(sizes, done, strict=True):
                 if isinstance(reply, Completion):
                     turns += self._answers(reply, messages, k)
-            for failed in done:
-                if isinstance(failed, BaseException):
-                    raise failed  # after the answers that came back are turns: they were paid for
             runs = [self._start(t) if t.error_kind is None else None for t in turns]
             for turn, run in zip(turns, runs, strict=True):
                 if run is not None:
@@ -327,6 +325,11 @@ class SolveContext:
             made += len(turns)
             for turn in turns:
                 yield turn
+            for failed in done:
+                # A request that raised (a user error, a spent budget) does so after the round's answers are
+                # shown: they were paid for.
+                if isinstance(failed, BaseException):
+                    raise failed
 
     async def _ask(self, messages: list[Message], n: int) -> Completion:
         return await (self.model.complete(messages, n=n) if n > 1 else self.model.complete(messages))
