@@ -82,8 +82,8 @@ class _SaveSchedule:
     """When an unfinished task's log is rewritten (it is always written when the task ends): once its turns have
     doubled since the last write and `_SAVE_AFTER_S` has passed, or `_SAVE_EVERY_S` has. Rewriting after every turn
     cost the square of the turns (a thousand samples rewrote a growing file a thousand times) and, for short tasks,
-    more CPU than their calls; this keeps the writing within about twice the final log. events.jsonl, not the task
-    log, is what a resume reads."""
+    more CPU than their calls; this keeps the writing within about twice the final log, and a task that ends within
+    `_SAVE_AFTER_S` is written once. events.jsonl, not the task log, is what a resume reads."""
 
     def __init__(self) -> None:
         self._saved_turns = 0
@@ -98,8 +98,8 @@ class _SaveSchedule:
         return False
 
 
-_SAVE_AFTER_S = 5.0
-_SAVE_EVERY_S = 30.0
+_SAVE_AFTER_S = 15.0
+_SAVE_EVERY_S = 60.0
 
 
 def _limits(config: RunConfig) -> SandboxLimits:
