@@ -165,6 +165,18 @@ def test_estimate_ranges_from_one_call_per_task_to_every_call_of_a_growing_conve
     assert independent.high_usd == pytest.approx(3 * e.low_usd)
 
 
+def test_estimate_of_samples_reads_each_prompt_once_per_call_and_pays_every_answer():
+    task = _labelled(TASKS[0])
+    prompt = message_tokens(task_messages(task))
+    config = RunConfig(mode="independent", max_turns=100, n_per_request=8, parallel_requests=3, est_output_tokens=500,
+                       client=ClientConfig(model="m", price_in=1.0, price_out=2.0))
+    e = estimate_cost(config, [task])
+    assert (e.max_turns, e.answers_per_call, e.first_round) == (13, 8, 3)  # 12 calls of 8 answers, one of 4
+    assert e.high_tokens == 13 * prompt + 100 * 500
+    assert e.low_tokens == 3 * (prompt + 8 * 500)  # the stop rule sees a whole round
+    assert e.high_usd == pytest.approx((13 * prompt * 1.0 + 100 * 500 * 2.0) / 1e6)
+
+
 def test_estimate_of_an_unpriced_model_is_unknown_not_zero():
     config = RunConfig(client=ClientConfig(model="m", base_url="http://127.0.0.1:9/v1"))
     e = estimate_cost(config, [_labelled(TASKS[0])])

@@ -131,15 +131,19 @@ _REPLY_SOURCE = {"--est-output-tokens": "from --est-output-tokens", "--max-token
 def estimate_lines(e: CostEstimate, max_cost_usd: float | None) -> list[str]:
     """The preflight estimate as printed before a run (plain text: print without markup)."""
     repeats = f" × {e.repeats} repeats" if e.repeats > 1 else ""
+    answers = f" of {e.answers_per_call} answers" if e.answers_per_call > 1 else ""
     lines = [
-        f"Cost estimate: {e.tasks} task(s), up to {e.max_turns} call(s) each{repeats}, priced by {e.priced_by}",
+        f"Cost estimate: {e.tasks} task(s), up to {e.max_turns} call(s){answers} each{repeats}, priced by "
+        f"{e.priced_by}",
         f"  prompts: {e.prompt_tokens:,} tokens in the tasks' first calls (counted as: {e.token_count})",
-        f"  replies: {e.output_tokens_per_call:,} tokens a call ({_REPLY_SOURCE[e.output_source]})",
+        f"  replies: {e.output_tokens_per_call:,} tokens {'an answer' if answers else 'a call'} "
+        f"({_REPLY_SOURCE[e.output_source]})",
     ]
     if e.low_usd is None or e.high_usd is None:
         lines.append("  cost: unknown, no price is known for this model here (give --price-in and --price-out)")
     else:
-        lines.append(f"  {money(e.low_usd)} if every task ends after its first call, up to {money(e.high_usd)} if "
+        first = "its first call" if e.first_round == 1 else f"its first round of {e.first_round} calls"
+        lines.append(f"  {money(e.low_usd)} if every task ends after {first}, up to {money(e.high_usd)} if "
                      f"every task makes all {e.max_turns} calls ({e.low_tokens:,} to {e.high_tokens:,} tokens)")
     if max_cost_usd is not None:
         lines.append(f"Budget: {dollars(max_cost_usd)} (--max-cost): no call starts once what was spent, with the "

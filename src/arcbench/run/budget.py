@@ -70,6 +70,10 @@ class CostEstimate(BaseModel):
     """Every task makes all its calls, each feedback turn resending the conversation so far."""
     priced_by: str
     free: bool = False
+    answers_per_call: int = 1
+    """--n-per-request: each call reads its prompt once and is paid for this many replies."""
+    first_round: int = 1
+    """Calls every task makes before its stop rule can end it (a round of --parallel-requests when sampling)."""
 
 
 @dataclass
@@ -93,31 +97,38 @@ def _feedback_tokens(train: list[Example]) -> int:
 def estimate_cost(config: RunConfig, tasks: Sequence[Task]) -> CostEstimate:
     """The preflight estimate of a run over `tasks` (tasks without test outputs: only prompts are rendered)."""
     out, source = output_tokens(config)
-    turns = config.max_turns
     # Conversations grow with each feedback turn; only `independent` is known never to continue one, so any other
     # strategy is estimated as one long conversation, the most expensive way to spend the calls.
     grows = config.mode != "independent"
+    # Independent samples come n to a call (the prompt read once, n replies paid for), in rounds of
+    # --parallel-requests calls; other strategies are estimated a call per turn, which is never less.
+    n = 1 if grows else config.n_per_request
+    turns = -(-config.max_turns // n)
+    first = 1 if grows else min(turns, config.parallel_requests)
     free = is_free(config.client)
     low_usd: float | None = 0.0
     high_usd: float | None = 0.0
     prompt_total = low_tokens = high_tokens = 0
 
-    def add(total: float | None, prompt: int) -> float | None:
+    def add(total: float | None, prompt: int, answers: int = n) -> float | None:
         if free or total is None:
             return total
-        cost = estimate_price(Usage(prompt_tokens=prompt, completion_tokens=out, total_tokens=prompt + out),
+        replies = out * answers
+        cost = estimate_price(Usage(prompt_tokens=prompt, completion_tokens=replies, total_tokens=prompt + replies),
                               config.client)
         return None if cost is None else total + cost
 
     for task in tasks:
         prompt = message_tokens(task_messages(task))
         prompt_total += prompt
-        low_usd = add(low_usd, prompt)
-        low_tokens += prompt + out
+        for _ in range(first):
+            low_usd = add(low_usd, prompt)
+            low_tokens += prompt + out * n
         step = out + _feedback_tokens(task.train) + MESSAGE_OVERHEAD_TOKENS if grows else 0
         for k in range(turns):
-            high_usd = add(high_usd, prompt + k * step)
-            high_tokens += prompt + k * step + out
+            answers = min(n, config.max_turns - k * n)  # the last call asks for what is left
+            high_usd = add(high_usd, prompt + k * step, answers)
+            high_tokens += prompt + k * step + out * answers
     repeats = config.repeat_runs
     return CostEstimate(
         tasks=len(tasks), max_turns=turns, repeats=repeats, prompt_tokens=prompt_total * repeats,
@@ -126,6 +137,7 @@ def estimate_cost(config: RunConfig, tasks: Sequence[Task]) -> CostEstimate:
         low_usd=None if low_usd is None else low_usd * repeats,
         high_usd=None if high_usd is None else high_usd * repeats,
         priced_by="free (offline baseline)" if free else price_basis(config.client), free=free,
+        answers_per_call=n, first_round=first,
     )
 
 
