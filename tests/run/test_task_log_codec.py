@@ -46,13 +46,21 @@ def logs(draw):
             runners = [t for t in turns if t.code is not None and t.same_program_as is None]
             source = draw(st.none() | st.sampled_from(runners)) if runners else None
             train, test, scores = (source.train, source.test, source.test_scores) if source else draw(results())
+            # What a program's run gives, shared with the turns whose program is the same.
+            ran = ({k: getattr(source, k) for k in ("train_solved", "train_pixel_accuracy", "hardcoded",
+                                                   "hardcoded_reason")} if source else
+                   {"train_solved": draw(st.integers(0, 2)), "train_pixel_accuracy": draw(st.floats(0, 1)),
+                    "hardcoded": (hard := draw(st.booleans())), "hardcoded_reason": "holds an output" if hard else ""})
             varied = {k: draw(st.sampled_from([v, v, None if k == "cost_usd" else v]))
                       for k, v in per_call.items()} if draw(st.booleans()) else per_call
             turns.append(Turn(
                 index=index, sample=draw(st.sampled_from([index, 0, choice])), choice=choice, **varied,
                 usage=draw(usages), response=draw(texts), reasoning=draw(st.none() | texts),
                 code=draw(texts) if source is None else source.code, train=train, test=test, test_scores=scores,
-                same_program_as=source.index if source else None, train_total=len(train),
+                same_program_as=source.index if source else None, train_total=len(train), **ran,
+                finish_reason=draw(st.sampled_from([None, "stop", "length"])),
+                code_function=draw(st.sampled_from([None, "transform", "solve"])),
+                code_placement=draw(st.sampled_from([None, "block", "text"])),
             ))
     return TaskLog(task_id="t", turns=turns, status=draw(st.sampled_from(["in_progress", "done"])))
 

@@ -96,8 +96,11 @@ _POOL_MIN_CHARS = 32
 _PACK_MIN_CHARS = 16_000
 """A log whose texts and grids add up to more than this writes them compressed (`packed`): a run with many samples
 per task writes mostly replies and grids, which zlib shrinks several times over, for well under a millisecond."""
-_SHARED_RESULTS = ("train", "test", "test_scores")
+_SHARED_RESULTS = ("train", "test", "test_scores", "train_solved", "train_total", "train_pixel_accuracy", "hardcoded",
+                   "hardcoded_reason", "descriptions")
 """What a turn whose program was not run again (`same_program_as`) shares with the turn that ran it."""
+_USUAL_WITH_CODE = {"code_source": "answer", "code_function": "transform", "code_placement": "block"}
+"""What a turn with a program usually says of it: left out when so (and said, as null, when unset)."""
 _PER_CALL = ("call_id", "user_message", "turn_in_sample", "phase", "usage", "cost_usd", "latency_s", "error_kind",
              "error_message")
 """What the answers of one call usually share: a turn after the first of its call (`choice` > 0) leaves out those
@@ -129,6 +132,11 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
             del row["turn_in_sample"]
         if row.get("sample") == turn.index:
             del row["sample"]
+        if turn.error_kind is None:  # a reply that came back usually ended as "stop": said only when it did not
+            if turn.finish_reason == "stop":
+                del row["finish_reason"]
+            elif turn.finish_reason is None:
+                row["finish_reason"] = None
     counts: dict[str, int] = {}
     chars = 0
     for row in rows:
@@ -146,10 +154,12 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
             # A program is a block of the reply: written as where it is in the reply, not again.
             row["code"] = _as_slice(code, row) or code
         # The common values of two fields are left out; a value that would be read back as one of them is said.
-        if row.get("code_source") == "answer":
-            del row["code_source"]
-        elif "code" in row and "code_source" not in row:
-            row["code_source"] = None
+        for name, usual in _USUAL_WITH_CODE.items():
+            if row.get(name) == usual:
+                del row[name]
+            elif "code" in row and name not in row:
+                row[name] = None
+
         if "train" in row:
             if row.get("train_total", 0) == len(row["train"]):
                 row.pop("train_total", None)
@@ -253,6 +263,8 @@ def _expand_task_log(data: Any) -> Any:
                     if name not in row and name in turns[-1]:
                         row[name] = turns[-1][name]
             row.setdefault("turn_in_sample", 1)
+            if row.get("error_kind") is None:
+                row.setdefault("finish_reason", "stop")
         for name in _POOLED:
             ref = row.get(name)
             if isinstance(ref, dict) and type(ref.get("$text")) is int and texts and 0 <= ref["$text"] < len(texts):
@@ -260,7 +272,8 @@ def _expand_task_log(data: Any) -> Any:
         if "code" in row:
             row["code"] = _from_slice(row["code"], row)
             if version >= 2:
-                row.setdefault("code_source", "answer")
+                for name, usual in _USUAL_WITH_CODE.items():
+                    row.setdefault(name, usual)
         if version >= 2:
             for name in ("train", "test"):
                 if isinstance(row.get(name), list):
