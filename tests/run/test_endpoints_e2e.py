@@ -29,6 +29,9 @@ def test_a_failing_endpoint_is_taken_out_and_the_others_finish_the_run(tmp_path,
     assert counts[bad.base_url].failed_attempts == served[bad.base_url]
     assert counts[a.base_url].calls + counts[b.base_url].calls == 12
     assert counts[a.base_url].calls == served[a.base_url] and counts[b.base_url].calls == served[b.base_url]
+    assert main(["report", str(run_dir)]) == 0
+    page = (run_dir / "report.html").read_text()
+    assert f"{bad.base_url}: 0 calls answered, {served[bad.base_url]} failed attempts, taken out 1x" in page
 
 
 def test_endpoints_can_come_from_a_file(tmp_path):

@@ -86,6 +86,9 @@ def test_duplicate_programs_run_once_still_vote_and_the_summary_counts_the_runs_
     votes = sorted(a.votes for a in log.attempts[0])
     assert votes == [2, 8]  # identity (both spellings) and fliplr
     assert all(t.test_scores == log.turns[0].test_scores for t in log.turns[:8])
+    assert main(["report", str(run_dir)]) == 0
+    page = (run_dir / "report.html").read_text()
+    assert "2 (8 reused)" in page and "answers from 10 model calls" not in page  # one answer a call here
 
 
 def test_samples_and_another_mode_do_not_go_together(server, tmp_path, capsys):

@@ -154,12 +154,16 @@ def _summary_html(s: RunSummary, computed: bool) -> str:
         _card("solved on turn 1", str(s.turn1_solved)),
         _card("API failures", str(s.api_failures), "tasks that ended on a failed model call"),
         _card("timeout failures", str(s.timeout_failures)),
-        _card("turns", str(s.total_turns)),
+        _card("turns", str(s.total_turns),
+              f"answers from {s.calls:,} model calls" if s.calls not in (0, s.total_turns) else ""),
         _card("total tokens", token_total(s.total_tokens, s.calls_without_usage, s.calls - s.failed_calls),
               "" if s.tokens_known else "some calls reported no token counts: they are not in the total"),
         _card("cost", cost, "" if s.cost_known else "some calls had no known price; the total covers priced calls"),
         _card("wall time", f"{s.wall_time_s:.0f} s"),
     ]
+    if s.executions or s.executions_saved:
+        cards.append(_card("programs run", f"{s.executions:,} ({s.executions_saved:,} reused)",
+                           "duplicates (the same program after normalisation) reused a run's results and still voted"))
     if s.tokens_unknown:
         counts = "tokens unknown: the server reported no token counts"
     else:
@@ -168,6 +172,10 @@ def _summary_html(s: RunSummary, computed: bool) -> str:
                   + ("" if s.tokens_known else f" · {s.calls_without_usage} call(s) reported no token counts and "
                      "are not counted"))
     tokens = f'<p class="muted">{counts} · tasks {s.total_tasks} (scored {s.scored_tasks})</p>'
+    if s.endpoints:
+        tokens += '<p class="muted">endpoints: ' + " · ".join(
+            f"{_e(e.url)}: {e.calls:,} calls answered, {e.failed_attempts:,} failed attempts, taken out {e.taken_out}x"
+            for e in s.endpoints) + "</p>"
     failed = s.api_failures + s.timeout_failures
     rules = (f'<p class="muted">Score: pass@2, the mean task score over the {s.scored_tasks} scored tasks. Tasks that '
              f"ended on an API failure count as 0 in the score ({failed} here; `arcbench run --resume` tries them "
