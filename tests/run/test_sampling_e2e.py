@@ -48,6 +48,20 @@ def test_samples_stop_on_the_stop_rule_like_any_run(server, tmp_path):
     assert len(server.chat_requests) == 2 and len(log.turns) == 8  # the first request stops it; the other was asked
 
 
+def test_a_generalisation_check_made_mid_round_takes_the_next_number_and_the_log_stays_in_order(server, tmp_path):
+    # The round's first answer solves the training examples: its check is asked at once (turn 4), before the rest
+    # of the round (turns 1-3) is shown; the log holds them all in index order and reads back whole.
+    server.set_script([{"times": 1, "content": answer(ROT180)}, {"content": answer(IDENTITY)}])
+    code, run_dir = run(server, tmp_path, "--subset", TASK, "--samples", "40", "--n-per-request", "2",
+                        "--parallel-requests", "2", "--generalise-check", "--quiet")
+    assert code == 0
+    log = task_log(run_dir, TASK)
+    assert [t.index for t in log.turns] == [0, 1, 2, 3, 4] and log.turns[4].phase == "generalise"
+    assert log.turns[4].user_message != log.turns[0].user_message and log.stop_reason == "train_correct"
+    assert all(t.same_program_as in (None, 0, 1) for t in log.turns)
+    assert [t.test_scores is not None for t in log.turns if t.code] == [True] * sum(1 for t in log.turns if t.code)
+
+
 def test_a_server_that_ignores_n_gets_single_requests_and_the_console_says_so_once(server, tmp_path, capsys):
     server.n_choices = "ignore"
     code, run_dir = run(server, tmp_path, "--subset", f"{TASK},67a3c6ac", "--samples", "12", "--n-per-request", "4",

@@ -62,7 +62,14 @@ def logs(draw):
                 code_function=draw(st.sampled_from([None, "transform", "solve"])),
                 code_placement=draw(st.sampled_from([None, "block", "text"])),
             ))
-    return TaskLog(task_id="t", turns=turns, status=draw(st.sampled_from(["in_progress", "done"])))
+    if draw(st.booleans()):
+        # Turns out of index order, and numbers with gaps: a check made mid-round is shown before the rest of the
+        # round, a call the budget stopped leaves its number unused.
+        gap = draw(st.integers(1, 3))
+        turns = [t.model_copy(update={"index": t.index * gap, "same_program_as": None if t.same_program_as is None
+                                      else t.same_program_as * gap}) for t in turns]
+        turns = draw(st.permutations(turns))
+    return TaskLog(task_id="t", turns=list(turns), status=draw(st.sampled_from(["in_progress", "done"])))
 
 
 @settings(max_examples=300, deadline=None)

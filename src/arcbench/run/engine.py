@@ -8,6 +8,7 @@ the `Strategy` seam and reports progress only to a `RunObserver`.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import shutil
@@ -214,7 +215,8 @@ class _Run:
         schedule = _SaveSchedule()
         try:
             async for turn in solver.turns():
-                log.turns.append(turn)
+                # In index order: a check made mid-round (--generalise-check) is shown before the rest of its round.
+                bisect.insort(log.turns, turn, key=lambda t: t.index)
                 log.count(turn)
                 self.totals.count(turn.usage, turn.cost_usd)
                 self.totals.errors += turn.error_kind is not None

@@ -114,8 +114,10 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
     several results share written once in `grids` ({"$grid": i}); a log with many texts writes every text and grid
     in those pools, compressed (`packed`: zlib, base64). `TaskLog.model_validate` reads it back whole."""
     # One dump of the whole log, the shared results left out by index, costs far less than a dump per turn.
-    shared = {t.index: set(_SHARED_RESULTS) for t in log.turns
-              if t.same_program_as is not None and t.same_program_as < t.index}
+    # By position in the list (what `exclude` takes); a turn's runner must come before it, where a reader finds it.
+    position = {t.index: k for k, t in enumerate(log.turns)}
+    shared = {k: set(_SHARED_RESULTS) for k, t in enumerate(log.turns)
+              if t.same_program_as is not None and position.get(t.same_program_as, k) < k}
     data = log.model_dump(mode="json", exclude_defaults=True, exclude={"turns": shared} if shared else None)
     data["schema_version"] = TASK_LOG_VERSION
     rows: list[dict[str, Any]] = data.get("turns", [])
@@ -251,6 +253,7 @@ def _expand_task_log(data: Any) -> Any:
             raise ValueError(f"its packed texts cannot be read ({e}): a damaged log") from None
         texts, grids = unpacked.get("texts", []), unpacked.get("grids", [])
     turns: list[Any] = []
+    by_index: dict[int, dict[str, Any]] = {}
     for row in data["turns"]:
         if not isinstance(row, dict):
             turns.append(row)
@@ -282,10 +285,13 @@ def _expand_task_log(data: Any) -> Any:
         if version >= 2 and isinstance(row.get("train"), list):
             row.setdefault("train_total", len(row["train"]))
         source = row.get("same_program_as")
-        if type(source) is int and 0 <= source < len(turns) and isinstance(turns[source], dict):
+        runner = by_index.get(source) if type(source) is int else None
+        if runner is not None:
             for name in _SHARED_RESULTS:
-                if name not in row and name in turns[source]:
-                    row[name] = turns[source][name]
+                if name not in row and name in runner:
+                    row[name] = runner[name]
+        if type(row.get("index")) is int:
+            by_index.setdefault(row["index"], row)
         turns.append(row)
     return {k: v for k, v in data.items() if k not in ("texts", "grids", "packed")} | {"turns": turns}
 
