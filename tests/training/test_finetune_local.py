@@ -23,7 +23,7 @@ from arcbench.cli import main
 from arcbench.testing.server import ScriptedServer
 from arcbench.training.finetunes import FineTuneManifest, read_manifest
 from tests.optional import require_finetune_extra, smollm2_gguf
-from tests.run.helpers import FLIPLR, IDENTITY, ROT180, answer, marker, summary
+from tests.run.helpers import FLIPLR, IDENTITY, ROT180, answer, events, marker, summary
 from tests.training.helpers import TRANSPOSE, partial
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,8 +188,8 @@ def test_served_base_and_fine_tuned_models_are_measured_and_compared(finetuned, 
     for run_dir in (tmp_path / "base", tmp_path / "tuned"):
         s = summary(run_dir)
         assert s.total_tasks == 2 and s.api_failures == 0 and s.total_tokens > 0
-        for line in (run_dir / "events.jsonl").read_text().splitlines():
-            assert json.loads(line)["usage"]["completion_tokens"] <= 32
+        for event in events(run_dir):
+            assert event["usage"]["completion_tokens"] <= 32
     capsys.readouterr()
     assert main(["compare", str(tmp_path / "base"), str(tmp_path / "tuned"), "--registry", str(registry)]) == 0
     m = _manifest(out)
