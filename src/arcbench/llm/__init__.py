@@ -21,6 +21,7 @@ from arcbench.llm.base import (
     Tool,
     ToolCall,
     Usage,
+    forward,
 )
 from arcbench.llm.keys import is_local_url, key_env_name, resolve_api_key
 from arcbench.llm.reasoning import content_text
@@ -62,6 +63,7 @@ __all__ = [
     "Usage",
     "check_reachable",
     "content_text",
+    "forward",
     "is_local_url",
     "key_env_name",
     "resolve_api_key",

@@ -219,3 +219,14 @@ class ChatModel(Protocol):
     async def aclose(self) -> None:
         """Release connections and worker processes."""
         ...
+
+
+async def forward(model: ChatModel, messages: list[Message], *, tools: list[Tool] | None = None,
+                  tool_choice: str | None = None, n: int = 1) -> Completion:
+    """Pass a request on to `model` with only the options it was given, so that a wrapper (the budget, the recorder)
+    still serves a model written without tools or `n`."""
+    if tools:
+        return await model.complete(messages, tools=tools, tool_choice=tool_choice)
+    if n > 1:
+        return await model.complete(messages, n=n)
+    return await model.complete(messages)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from arcbench.data.types import Example, Grid, Task
 from arcbench.errors import UserError
-from arcbench.llm import ChatModel, ClientConfig, Completion, Message, Tool, Usage
+from arcbench.llm import ChatModel, ClientConfig, Completion, Message, Tool, Usage, forward
 from arcbench.llm.pricing import estimate_price, price_basis
 from arcbench.llm.tokens import APPROXIMATION, MESSAGE_OVERHEAD_TOKENS, approx_tokens, message_tokens
 from arcbench.prompts.feedback import render_feedback
@@ -252,12 +252,7 @@ class BudgetedModel:
         reserved = self.budget.admit(messages, n)
         done = None
         try:
-            if tools:
-                done = await self.model.complete(messages, tools=tools, tool_choice=tool_choice)
-            elif n > 1:
-                done = await self.model.complete(messages, n=n)
-            else:
-                done = await self.model.complete(messages)
+            done = await forward(self.model, messages, tools=tools, tool_choice=tool_choice, n=n)
         finally:
             self.budget.settle(reserved, done)
         return done

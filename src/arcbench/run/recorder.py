@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from arcbench.llm import ChatModel, Completion, Message, Notice, Tool
+from arcbench.llm import ChatModel, Completion, Message, Notice, Tool, forward
 from arcbench.run.eventlog import Replay, TaskEvents, chain, count_endpoints
 from arcbench.run.records import EndpointCount, ToolEvent, now_iso
 from arcbench.solve import ToolCallRecord
@@ -68,12 +68,7 @@ class TaskCalls:
             self._replayed.add(turn)
             self._events.remember(cached.completion, hashes[-1] if hashes else "")
             return cached.completion
-        if tools:
-            done = await rec.model.complete(messages, tools=tools, tool_choice=tool_choice)
-        elif n > 1:
-            done = await rec.model.complete(messages, n=n)
-        else:
-            done = await rec.model.complete(messages)
+        done = await forward(rec.model, messages, tools=tools, tool_choice=tool_choice, n=n)
         await rec._write(self._events.lines(done, messages, hashes, turn=turn, time=now_iso(),
                                             run_elapsed_s=rec._clock() if rec._clock is not None else None))
         count_endpoints(rec.endpoints, done)
