@@ -125,8 +125,8 @@ def compact_task_log(log: TaskLog) -> dict[str, Any]:
         if turn.choice > 0 and k > 0:
             before = log.turns[k - 1]
             for name in _PER_CALL:
-                value = getattr(turn, name)
-                if value == getattr(before, name):
+                value, previous = getattr(turn, name), getattr(before, name)
+                if value is previous or value == previous:  # a call's answers share its usage object: no model __eq__
                     row.pop(name, None)
                 elif name not in row:  # a default that differs from the turn before: said, or it would be inherited
                     row[name] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value

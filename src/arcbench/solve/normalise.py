@@ -31,6 +31,28 @@ def program_key(code: str) -> str:
     return "code:" + hashlib.blake2b(marshal.dumps(_without_positions(compiled)), digest_size=16).hexdigest()
 
 
+_UNUSUAL = re.compile(r"[^\t\n\x20-\x7e]")
+
+
+def layout_key(code: str) -> str | None:
+    """`code` without blank lines, trailing whitespace and comments, or None where that cannot be told without the
+    tokenizer. Programs with the same layout key have the same `program_key` (what it leaves out is not code), so a
+    run computes `program_key` once per layout key: samples of one program often differ only in comments and blank
+    lines. Only made when no line can be inside a string that spans lines (no triple quotes, no backslashes) and
+    every character is printable ASCII, a tab or a newline (no other line breaks, no characters the compiler
+    refuses); a comment is cut only from a line without quotes, where `#` cannot be in a string."""
+    if "\"\"\"" in code or "'''" in code or "\\" in code or _UNUSUAL.search(code):
+        return None
+    lines = []
+    for line in code.split("\n"):
+        if "#" in line and "'" not in line and '"' not in line:
+            line = line[:line.index("#")]
+        line = line.rstrip(" \t")
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def _without_positions(code: types.CodeType) -> types.CodeType:
     consts = tuple(_without_positions(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
     return code.replace(co_linetable=b"", co_firstlineno=1, co_consts=consts)

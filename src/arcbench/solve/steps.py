@@ -35,7 +35,7 @@ from arcbench.solve.describe import describe
 from arcbench.solve.executor import Executor
 from arcbench.solve.extract import ExtractedCode, extract_code, why_no_code
 from arcbench.solve.hardcode import hardcoding
-from arcbench.solve.normalise import program_key
+from arcbench.solve.normalise import layout_key, program_key
 from arcbench.solve.options import SolveOptions
 from arcbench.solve.records import ExampleDescription, ExampleResult, Phase, TestRun, ToolCallRecord, Turn
 
@@ -108,9 +108,14 @@ def _shares(usage: Usage, cost_usd: float | None, k: int) -> list[tuple[Usage, f
     if k == 1:
         return [(usage, cost_usd)]
     fields = usage.model_dump()
-    parts = [{name: value // k + (i < value % k) for name, value in fields.items()} for i in range(k)]
     cost = None if cost_usd is None else cost_usd / k
-    return [(Usage(**p), cost) for p in parts]
+    made: dict[tuple[int, ...], Usage] = {}  # equal shares are one object: the task log compares them by identity
+    shares = []
+    for i in range(k):
+        part = {name: value // k + (i < value % k) for name, value in fields.items()}
+        key = tuple(part.values())
+        shares.append((made.get(key) or made.setdefault(key, Usage(**part)), cost))
+    return shares
 
 
 def _new_input(messages: list[Message]) -> str:
@@ -166,6 +171,9 @@ class SolveContext:
         """Reply (answer, reasoning) -> the program in it: samples often repeat a reply word for word."""
         self._keys: dict[str, str] = {}
         """Program text -> its `program_key` (computed once per distinct text)."""
+        self._layouts: dict[str, str] = {}
+        """`layout_key` -> the `program_key` of programs with it: spellings that differ in comments and blank lines
+        are compiled once."""
         self._grids: list[Grid] | None = None
         """The inputs every program of the task runs on (training, then test)."""
         self._runs: dict[str, tuple[int, asyncio.Future[_Run]]] = {}
@@ -254,7 +262,13 @@ class SolveContext:
         turn.code, turn.code_source, turn.code_note = code, source, note  # type: ignore[assignment]
         key = self._keys.get(code)
         if key is None:
-            key = self._keys[code] = program_key(code)
+            layout = layout_key(code)
+            key = self._layouts.get(layout) if layout is not None else None
+            if key is None:
+                key = program_key(code)
+                if layout is not None and key.startswith("code:"):  # code that does not compile is keyed by its text
+                    self._layouts[layout] = key
+            self._keys[code] = key
         run = self._runs.get(key)
         if run is None:
             run = self._runs[key] = (turn.index, asyncio.ensure_future(self._run(code)))
