@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import math
 import os
@@ -63,7 +64,7 @@ class _Worker:
         if self.cgroups is not None:
             args.append("--memory-cgroup")
         # -I: ignore PYTHON* variables, user site-packages and the current directory; env={}: no secrets to inherit.
-        self.home = tempfile.mkdtemp(prefix="arcbench-worker-")  # the worker's mount point or scratch space
+        self.home, self._home_lock = _claim_home()  # the worker's mount point or scratch space
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(WORKER_PATH), *args, "--home", self.home],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={}, cwd="/", start_new_session=True, close_fds=True,
@@ -128,6 +129,8 @@ class _Worker:
 
     def stop(self) -> None:
         _stop_process(self.proc, self.home)
+        with contextlib.suppress(OSError):
+            os.close(self._home_lock)
         if self.cgroups is not None:
             self.cgroups.remove()
 
@@ -151,6 +154,46 @@ def _stop_process(proc: subprocess.Popen[bytes], home: str) -> None:
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
     _remove_own_temp(home)
+
+
+_STALE_AFTER_S = 60.0
+"""A worker directory younger than this is never swept: it may have been made a moment ago, before its lock."""
+_LOCK = ".lock"
+
+
+def _claim_home() -> tuple[str, int]:
+    """A new worker directory and a descriptor holding an exclusive lock on its `.lock` file. The lock lives as long
+    as this process (the descriptor is not inherited by the worker, which sees none of this directory once it has its
+    own root), so a harness that was killed leaves a directory nobody locks, which `sweep_stale_homes` removes."""
+    home = tempfile.mkdtemp(prefix="arcbench-worker-")
+    fd = os.open(os.path.join(home, _LOCK), os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with contextlib.suppress(OSError):  # a file system without locks: the sweep cannot lock it either, and leaves it
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return home, fd
+
+
+def sweep_stale_homes() -> int:
+    """Remove the worker directories of harnesses that were killed before they could (SIGKILL, a lost node): those
+    whose lock no live process holds. A directory without a lock file (made by an earlier version, which may still be
+    running) is left alone. Returns how many were removed."""
+    removed = 0
+    for p in Path(tempfile.gettempdir()).glob("arcbench-worker-*"):
+        try:
+            fd = os.open(p / _LOCK, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:  # no lock file, a link, gone, or not ours to open
+            continue
+        try:
+            if time.time() - os.fstat(fd).st_mtime < _STALE_AFTER_S:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # a live worker's
+                continue
+            _remove_own_temp(str(p))
+            removed += not p.exists()
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _remove_own_temp(path: str) -> None:
@@ -180,6 +223,7 @@ class Sandbox:
         n = max(1, workers or os.cpu_count() or 1)
         base = _UID_BASE + (os.getpid() % (1 << 20)) * 64  # distinct per harness, so process limits stay per worker
         Sandbox._made += 1
+        sweep_stale_homes()
         self._workers = [_Worker(base + i % 64, f"{os.getpid()}-{Sandbox._made}-{i}") for i in range(n)]
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         for w in self._workers:
