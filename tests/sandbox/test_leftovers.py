@@ -44,7 +44,7 @@ def test_a_killed_harnesses_worker_directory_is_removed_by_the_next_sandbox_and_
         live_home = live._workers[0].home
         assert not Path(left).exists()
         _age(live_home)
-        assert sweep_stale_homes() >= 0
+        sweep_stale_homes()
         assert Path(live_home).is_dir()  # locked by this process: kept
         assert live.run_sync(FLIP, [GRID]).results[0].output == FLIPPED
     assert not Path(live_home).exists()  # closed: removed as before

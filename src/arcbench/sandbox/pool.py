@@ -172,11 +172,10 @@ def _claim_home() -> tuple[str, int]:
     return home, fd
 
 
-def sweep_stale_homes() -> int:
+def sweep_stale_homes() -> None:
     """Remove the worker directories of harnesses that were killed before they could (SIGKILL, a lost node): those
     whose lock no live process holds. A directory without a lock file (made by an earlier version, which may still be
-    running) is left alone. Returns how many were removed."""
-    removed = 0
+    running) is left alone."""
     for p in Path(tempfile.gettempdir()).glob("arcbench-worker-*"):
         try:
             fd = os.open(p / _LOCK, os.O_RDWR | os.O_NOFOLLOW)
@@ -190,10 +189,8 @@ def sweep_stale_homes() -> int:
             except OSError:  # a live worker's
                 continue
             _remove_own_temp(str(p))
-            removed += not p.exists()
         finally:
             os.close(fd)
-    return removed
 
 
 def _remove_own_temp(path: str) -> None:
