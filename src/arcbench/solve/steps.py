@@ -114,7 +114,10 @@ def _shares(usage: Usage, cost_usd: float | None, k: int) -> list[tuple[Usage, f
     for i in range(k):
         part = {name: value // k + (i < value % k) for name, value in fields.items()}
         key = tuple(part.values())
-        shares.append((made.get(key) or made.setdefault(key, Usage(**part)), cost))
+        share = made.get(key)
+        if share is None:
+            share = made[key] = Usage(**part)
+        shares.append((share, cost))
     return shares
 
 
